@@ -1,0 +1,79 @@
+"""autocompyute: a small deep-learning library with a compiled autograd engine.
+
+>>> import autocompyute as ac
+>>> x = ac.tensor([1.0, 2.0, 3.0], req_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+array([2., 4., 6.], dtype=float32)
+"""
+
+from autocompyute import _engine
+from autocompyute import autograd as autograd
+from autocompyute.autograd import Op, no_autograd_tracking
+from autocompyute.backend import Device, array_module, cuda_available
+from autocompyute.dtypes import (
+    bool_,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+)
+from autocompyute.factories import (
+    arange,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    randi,
+    randi_like,
+    randn,
+    randn_like,
+    randperm,
+    randu,
+    randu_like,
+    set_random_seed,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from autocompyute.tensor import Tensor
+
+__version__ = "0.1.0"
+
+_engine.set_array_module_resolver(array_module)
+
+__all__ = [
+    "Device",
+    "Op",
+    "Tensor",
+    "arange",
+    "autograd",
+    "bool_",
+    "cuda_available",
+    "float16",
+    "float32",
+    "float64",
+    "full",
+    "full_like",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "no_autograd_tracking",
+    "ones",
+    "ones_like",
+    "randi",
+    "randi_like",
+    "randn",
+    "randn_like",
+    "randperm",
+    "randu",
+    "randu_like",
+    "set_random_seed",
+    "tensor",
+    "zeros",
+    "zeros_like",
+]

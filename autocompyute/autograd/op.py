@@ -1,0 +1,63 @@
+"""The public base class of differentiable operations."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from autocompyute import _engine
+
+if TYPE_CHECKING:
+    from autocompyute.tensor import Tensor
+
+__all__ = ["Op"]
+
+
+class Op(_engine.OpNode):
+    """A differentiable operation on raw arrays (NumPy or CuPy).
+
+    Subclasses implement `forward(*arrays, **kwargs) -> array` and `backward(grad) -> gradients`
+    (one per input, `None` where `self.needs_grad[i]` is False). Inside both, `self.xp` is the
+    array module of the inputs, so one implementation serves CPU and GPU. Whatever backward needs
+    is kept with `self.save_for_backward(...)` and read back from `self.saved`; the engine frees
+    it after backward. Gradients may be returned in broadcast form: the engine sums them down to
+    each input's shape and checks their dtype.
+
+    The engine creates ops without calling `__init__`; configuration arrives as keyword
+    arguments of `forward` (and is kept in `self.kwargs`).
+
+    Example:
+        >>> import autocompyute as ac
+        >>> class Cube(Op):
+        ...     def forward(self, x):
+        ...         self.save_for_backward(x)
+        ...         return x * x * x
+        ...     def backward(self, grad):
+        ...         (x,) = self.saved
+        ...         return grad * 3 * x * x
+        >>> x = ac.tensor([1.0, 2.0], req_grad=True)
+        >>> y = Cube.apply(x)
+        >>> y.sum().backward()
+        >>> x.grad
+        array([ 3., 12.], dtype=float32)
+    """
+
+    def forward(self, *arrays: Any, **kwargs: Any) -> Any:
+        """Computes the output array from the input arrays."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement forward")
+
+    def backward(self, grad: Any) -> Any:
+        """Returns the gradients w.r.t. the inputs, given the gradient w.r.t. the output."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement backward")
+
+    @classmethod
+    def apply(cls, *inputs: Any, **kwargs: Any) -> Tensor:
+        """Applies the op to tensors (and constants), recording it in the graph if needed."""
+        return _engine.apply(cls, *inputs, **kwargs)  # type: ignore[no-any-return]
+
+    @property
+    def name(self) -> str:
+        """The op's name as shown in reprs and graph drawings."""
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name} op>"

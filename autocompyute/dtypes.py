@@ -1,0 +1,85 @@
+"""Data types and the promotion rules.
+
+Rules (documented in the README too):
+- Tensor with tensor: NumPy's promotion (`float32 + float64 -> float64`, `int32 + float32 ->
+  float64` is avoided: an integer tensor combined with a float tensor takes the float's dtype).
+- Tensor with a Python scalar: the scalar takes the tensor's dtype (`float16 * 2.5 -> float16`),
+  except that a Python float combined with an integer or bool tensor gives float32, the default
+  float dtype.
+- Factories default to float32 for floats and int64 for integers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+__all__ = [
+    "DType",
+    "bool_",
+    "float16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "default_float",
+    "is_float",
+    "to_dtype",
+]
+
+DType = numpy.dtype
+
+float16 = numpy.dtype("float16")
+float32 = numpy.dtype("float32")
+float64 = numpy.dtype("float64")
+int8 = numpy.dtype("int8")
+int16 = numpy.dtype("int16")
+int32 = numpy.dtype("int32")
+int64 = numpy.dtype("int64")
+bool_ = numpy.dtype("bool")
+
+default_float = float32
+default_int = int64
+
+SUPPORTED = (float16, float32, float64, int8, int16, int32, int64, bool_)
+_BY_NAME = {str(dtype): dtype for dtype in SUPPORTED} | {"bool": bool_, "float": float32,
+                                                         "int": int64, "long": int64,
+                                                         "half": float16, "double": float64}
+
+
+def to_dtype(dtype: Any) -> numpy.dtype:
+    """Resolves a dtype given as a name (`"float32"`), NumPy dtype or Python type.
+
+    >>> to_dtype("float32")
+    dtype('float32')
+    >>> to_dtype(float)
+    dtype('float32')
+    """
+    if dtype is float:
+        return float32
+    if dtype is int:
+        return int64
+    if dtype is bool:
+        return bool_
+    if isinstance(dtype, str):
+        try:
+            return _BY_NAME[dtype]
+        except KeyError:
+            raise TypeError(f"unsupported dtype {dtype!r}; supported: "
+                            f"{', '.join(str(d) for d in SUPPORTED)}") from None
+    try:
+        resolved = numpy.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"unsupported dtype {dtype!r}") from error
+    if resolved not in SUPPORTED:
+        raise TypeError(f"unsupported dtype {resolved}; supported: "
+                        f"{', '.join(str(d) for d in SUPPORTED)}")
+    return resolved
+
+
+def is_float(dtype: numpy.dtype) -> bool:
+    """Returns whether `dtype` is a floating point type (the only ones that carry gradients)."""
+    return dtype.kind == "f"

@@ -1,0 +1,40 @@
+"""Validation of dims and shapes shared by the ops (errors name the op)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["normalize_dim", "normalize_dims"]
+
+
+def normalize_dim(dim: int, ndim: int, op_name: str) -> int:
+    """Returns `dim` as a non-negative index into `ndim` dims, or raises an IndexError.
+
+    >>> normalize_dim(-1, 3, "sum")
+    2
+    """
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"{op_name}: dim must be an int, got {dim!r}")
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(
+            f"{op_name}: dim {dim} is out of range for a tensor with {ndim} dims "
+            f"(expected a value in [{-max(ndim, 1)}, {max(ndim, 1) - 1}])"
+        )
+    return dim % max(ndim, 1) if ndim else 0
+
+
+def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op_name: str) -> tuple[int, ...]:
+    """Returns the dims as a sorted tuple of non-negative indices; None means all dims.
+
+    >>> normalize_dims((0, -1), 3, "sum")
+    (0, 2)
+    """
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    normalized = tuple(sorted(normalize_dim(d, ndim, op_name) for d in dims))
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op_name}: dim {dim} repeats a dimension")
+    if ndim == 0:
+        return ()
+    return normalized

@@ -1,0 +1,178 @@
+"""Elementwise unary ops: exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, neg, clip, tril/triu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autocompyute.autograd.op import Op
+
+__all__ = [
+    "Abs", "Clip", "Cos", "Exp", "Log", "Neg", "ReLU", "Sigmoid", "Sin", "Sqrt", "Tanh", "Tril",
+    "Triu",
+]
+
+
+class Neg(Op):
+    """-x."""
+
+    def forward(self, x: Any) -> Any:
+        return -x
+
+    def backward(self, grad: Any) -> Any:
+        return -grad
+
+
+class Exp(Op):
+    """e ** x."""
+
+    def forward(self, x: Any) -> Any:
+        out = self.xp.exp(x)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        (out,) = self.saved
+        return grad * out
+
+
+class Log(Op):
+    """Natural logarithm."""
+
+    def forward(self, x: Any) -> Any:
+        self.save_for_backward(x)
+        return self.xp.log(x)
+
+    def backward(self, grad: Any) -> Any:
+        (x,) = self.saved
+        return grad / x
+
+
+class Sqrt(Op):
+    """Square root."""
+
+    def forward(self, x: Any) -> Any:
+        out = self.xp.sqrt(x)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        (out,) = self.saved
+        return grad * 0.5 / out
+
+
+class Abs(Op):
+    """|x| (gradient 0 at 0, as in PyTorch)."""
+
+    def forward(self, x: Any) -> Any:
+        self.save_for_backward(x)
+        return self.xp.abs(x)
+
+    def backward(self, grad: Any) -> Any:
+        (x,) = self.saved
+        return grad * self.xp.sign(x)
+
+
+class Tanh(Op):
+    """Hyperbolic tangent."""
+
+    def forward(self, x: Any) -> Any:
+        out = self.xp.tanh(x)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        (out,) = self.saved
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Op):
+    """1 / (1 + e ** -x), computed without overflow."""
+
+    def forward(self, x: Any) -> Any:
+        xp = self.xp
+        # tanh form is stable for large |x| and costs one transcendental call.
+        out = xp.tanh(x * 0.5)
+        out += 1
+        out *= 0.5
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        (out,) = self.saved
+        return grad * out * (1 - out)
+
+
+class ReLU(Op):
+    """max(x, 0)."""
+
+    def forward(self, x: Any) -> Any:
+        out = self.xp.maximum(x, 0)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        (out,) = self.saved
+        return grad * (out > 0)
+
+
+class Sin(Op):
+    """Sine."""
+
+    def forward(self, x: Any) -> Any:
+        self.save_for_backward(x)
+        return self.xp.sin(x)
+
+    def backward(self, grad: Any) -> Any:
+        (x,) = self.saved
+        return grad * self.xp.cos(x)
+
+
+class Cos(Op):
+    """Cosine."""
+
+    def forward(self, x: Any) -> Any:
+        self.save_for_backward(x)
+        return self.xp.cos(x)
+
+    def backward(self, grad: Any) -> Any:
+        (x,) = self.saved
+        return -grad * self.xp.sin(x)
+
+
+class Clip(Op):
+    """Clamps x to [min, max] (either bound may be None); gradient 1 inside, 0 where clipped."""
+
+    def forward(self, x: Any, *, min: float | None, max: float | None) -> Any:
+        out = self.xp.clip(x, min, max)
+        self.save_for_backward(x)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        (x,) = self.saved
+        low, high = self.kwargs["min"], self.kwargs["max"]
+        inside = self.xp.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        return grad * inside
+
+
+class Tril(Op):
+    """Lower triangle of the last two dims (elements above `diagonal` set to 0)."""
+
+    def forward(self, x: Any, *, diagonal: int = 0) -> Any:
+        return self.xp.tril(x, diagonal)
+
+    def backward(self, grad: Any) -> Any:
+        return self.xp.tril(grad, self.kwargs.get("diagonal", 0))
+
+
+class Triu(Op):
+    """Upper triangle of the last two dims (elements below `diagonal` set to 0)."""
+
+    def forward(self, x: Any, *, diagonal: int = 0) -> Any:
+        return self.xp.triu(x, diagonal)
+
+    def backward(self, grad: Any) -> Any:
+        return self.xp.triu(grad, self.kwargs.get("diagonal", 0))

@@ -1,0 +1,732 @@
+"""The user-facing `Tensor`: an array with a gradient and a link to the op that made it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy
+
+from autocompyute import _engine
+from autocompyute.backend import Device, DeviceLike, device_of, get_device, move_array
+from autocompyute.dtypes import default_float, to_dtype
+from autocompyute.ops import linalg, movement, reduce
+from autocompyute.ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, PowTensor, Sub
+from autocompyute.ops.cast import AsType, ToDevice
+from autocompyute.ops.linalg import MatMul
+from autocompyute.ops.movement import Permute, Reshape
+from autocompyute.ops.reduce import Mean, Sum
+from autocompyute.ops.shapes import normalize_dim, normalize_dims
+from autocompyute.ops.unary import (
+    Abs,
+    Clip,
+    Cos,
+    Exp,
+    Log,
+    Neg,
+    ReLU,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    Tanh,
+    Tril,
+    Triu,
+)
+
+__all__ = ["Tensor", "as_tensor"]
+
+apply = _engine.apply
+_ndarray = numpy.ndarray
+_SCALAR_TYPES = (int, float, bool)
+
+
+class Tensor(_engine.TensorCore):
+    """An n-dimensional array that records the operations applied to it for backpropagation.
+
+    Args:
+        data: array-like values (nested lists, scalars, NumPy or CuPy arrays; arrays are used
+            without copying when dtype and device already match).
+        dtype: element type; defaults to float32 for float data, int64 for int data.
+        device: `"cpu"` or `"cuda[:N]"`; defaults to where `data` lives.
+        req_grad: whether to compute gradients for this tensor (float dtypes only).
+        label: optional name shown in graph drawings.
+
+    Attributes:
+        data: the ndarray holding the values.
+        grad: gradient array after `backward()` (leaf tensors), else None.
+        ctx: the `Op` that produced this tensor (None for leaves).
+        src: the tensors this one was computed from.
+        req_grad: whether gradients flow to or through this tensor.
+
+    >>> Tensor([[1.0, 2.0]])
+    Tensor([[1., 2.]], dtype=float32, device=cpu)
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        data: Any,
+        dtype: Any = None,
+        device: DeviceLike | None = None,
+        req_grad: bool = False,
+        label: str | None = None,
+    ) -> None:
+        self.data = _to_array(data, dtype, device)
+        self.label = label
+        if req_grad:
+            self.req_grad = True
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def src(self) -> tuple[Tensor, ...]:
+        """The inputs of the op that made this tensor (constants as tensors); () for leaves."""
+        ctx = self.ctx
+        if ctx is None or ctx.parents is None:
+            return ()
+        dtype = self.data.dtype
+        return tuple(
+            p if isinstance(p, Tensor) else Tensor(numpy.asarray(p, dtype=dtype))
+            for p in ctx.parents
+            if isinstance(p, Tensor) or isinstance(p, _SCALAR_TYPES)
+        )
+
+    @property
+    def grad_fn(self) -> Any:
+        """Alias of `ctx` (PyTorch's name)."""
+        return self.ctx
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The size of each dim."""
+        return self.data.shape  # type: ignore[no-any-return]
+
+    @property
+    def dtype(self) -> numpy.dtype:
+        """The element type."""
+        return self.data.dtype  # type: ignore[no-any-return]
+
+    @property
+    def ndim(self) -> int:
+        """The number of dims."""
+        return self.data.ndim  # type: ignore[no-any-return]
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self.data.size  # type: ignore[no-any-return]
+
+    @property
+    def device(self) -> Device:
+        """Where the data lives (`cpu` or `cuda:N`)."""
+        return device_of(self.data)
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its dims reversed."""
+        return self.transpose()
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.data.shape[0]):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        body = numpy.array2string(
+            numpy.asarray(self.as_numpy()), precision=4, separator=", ", prefix="Tensor(",
+            floatmode="fixed"
+        )
+        extra = ""
+        if self.ctx is not None:
+            extra = f", grad_fn={type(self.ctx).__name__}"
+        elif self.req_grad:
+            extra = ", req_grad=True"
+        return f"Tensor({body}, dtype={self.dtype}, device={self.device}{extra})"
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of one element can be used as an index")
+        return int(self.item())
+
+    # ------------------------------------------------------------------ autograd
+
+    def backward(self, dy: Any = None, retain_graph: bool = False) -> None:
+        """Computes the gradients of this tensor w.r.t. the leaf tensors that require grad.
+
+        Args:
+            dy: gradient w.r.t. this tensor (same shape); may be omitted for one-element tensors.
+            retain_graph: keep the graph (and saved arrays) for another backward pass.
+        """
+        if not self.req_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: no input of the "
+                "computation had req_grad=True (or it ran under no_autograd_tracking)"
+            )
+        if dy is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without dy needs a one-element tensor, got shape {self.shape}; "
+                    "pass dy (the gradient w.r.t. this tensor) or reduce first, e.g. y.sum()"
+                )
+            grad = self.data.__class__(self.data.shape, dtype=self.data.dtype)
+            grad.fill(1)
+        else:
+            grad = dy.data if isinstance(dy, Tensor) else dy
+            if not isinstance(grad, _ndarray) and not hasattr(grad, "__cuda_array_interface__"):
+                grad = numpy.asarray(grad, dtype=self.dtype)
+            if tuple(grad.shape) != self.shape:
+                raise ValueError(
+                    f"backward(): dy has shape {tuple(grad.shape)}, expected {self.shape}"
+                )
+            if grad.dtype != self.dtype:
+                grad = grad.astype(self.dtype)
+            if type(grad) is not type(self.data):
+                raise RuntimeError(
+                    f"backward(): dy is on {device_of(grad)}, the tensor on {self.device}"
+                )
+        _engine.run_backward(self, grad, retain_graph)
+
+    def detach(self) -> Tensor:
+        """Returns a tensor sharing this data but outside the graph (no grad)."""
+        return _wrap(self.data)
+
+    def item(self) -> Any:
+        """Returns the value of a one-element tensor as a Python scalar."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a one-element tensor, got shape {self.shape}")
+        return self.data.item()
+
+    def as_numpy(self) -> numpy.ndarray:
+        """Returns the data as a NumPy array (copied from the GPU if needed)."""
+        data = self.data
+        return data if isinstance(data, _ndarray) else data.get()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> numpy.ndarray:
+        array = self.as_numpy()
+        if dtype is not None:
+            array = array.astype(dtype, copy=False)
+        return array.copy() if copy else array
+
+    def to(self, device: DeviceLike) -> Tensor:
+        """Returns this tensor on `device` (itself when it is already there).
+
+        Gradients flow back across devices.
+        """
+        target = get_device(device)
+        if device_of(self.data) == target:
+            return self
+        if self.req_grad:
+            return apply(ToDevice, self, device=target)  # type: ignore[no-any-return]
+        return Tensor(move_array(self.data, target), label=self.label)
+
+    def cpu(self) -> Tensor:
+        """Returns this tensor on the CPU."""
+        return self.to("cpu")
+
+    def cuda(self, index: int = 0) -> Tensor:
+        """Returns this tensor on GPU `index`."""
+        return self.to(f"cuda:{index}")
+
+    # ------------------------------------------------------------------ arithmetic
+
+    def __add__(self, other: Any) -> Tensor:
+        return apply(Add, *_promote(self, other))  # type: ignore[no-any-return]
+
+    def __radd__(self, other: Any) -> Tensor:
+        first, second = _promote(self, other)
+        return apply(Add, second, first)  # type: ignore[no-any-return]
+
+    def __sub__(self, other: Any) -> Tensor:
+        return apply(Sub, *_promote(self, other))  # type: ignore[no-any-return]
+
+    def __rsub__(self, other: Any) -> Tensor:
+        first, second = _promote(self, other)
+        return apply(Sub, second, first)  # type: ignore[no-any-return]
+
+    def __mul__(self, other: Any) -> Tensor:
+        return apply(Mul, *_promote(self, other))  # type: ignore[no-any-return]
+
+    def __rmul__(self, other: Any) -> Tensor:
+        first, second = _promote(self, other)
+        return apply(Mul, second, first)  # type: ignore[no-any-return]
+
+    def __truediv__(self, other: Any) -> Tensor:
+        first, second = _promote(self, other)
+        return apply(Div, _float_operand(first), _float_operand(second))  # type: ignore[no-any-return]
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        first, second = _promote(self, other)
+        return apply(Div, _float_operand(second), _float_operand(first))  # type: ignore[no-any-return]
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return apply(MatMul, *_promote(self, other))  # type: ignore[no-any-return]
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        first, second = _promote(self, other)
+        return apply(MatMul, second, first)  # type: ignore[no-any-return]
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        if type(exponent) in _SCALAR_TYPES:
+            base = _float_operand(self) if type(exponent) is float else self
+            return apply(Pow, base, exp=exponent)  # type: ignore[no-any-return]
+        return apply(PowTensor, *_promote(self, exponent))  # type: ignore[no-any-return]
+
+    def __rpow__(self, base: Any) -> Tensor:
+        first, second = _promote(self, base)
+        return apply(PowTensor, second, first)  # type: ignore[no-any-return]
+
+    def __neg__(self) -> Tensor:
+        return apply(Neg, self)  # type: ignore[no-any-return]
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def add(self, other: Any) -> Tensor:
+        """Elementwise `self + other` (broadcasting)."""
+        return self + other
+
+    def sub(self, other: Any) -> Tensor:
+        """Elementwise `self - other` (broadcasting)."""
+        return self - other
+
+    def mul(self, other: Any) -> Tensor:
+        """Elementwise `self * other` (broadcasting)."""
+        return self * other
+
+    def truediv(self, other: Any) -> Tensor:
+        """Elementwise `self / other` (broadcasting)."""
+        return self / other
+
+    div = truediv
+
+    def pow(self, exponent: Any) -> Tensor:
+        """Elementwise `self ** exponent` (a scalar or a tensor)."""
+        return self**exponent
+
+    def matmul(self, other: Any) -> Tensor:
+        """Matrix product with NumPy's rules (1-D, batched, broadcast batch dims)."""
+        return self @ other
+
+    dot = matmul
+
+    def neg(self) -> Tensor:
+        """Elementwise `-self`."""
+        return -self
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise maximum (ties split the gradient evenly)."""
+        return apply(Maximum, *_promote(self, other))  # type: ignore[no-any-return]
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise minimum (ties split the gradient evenly)."""
+        return apply(Minimum, *_promote(self, other))  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------ comparisons (no grad)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _wrap(self.data == _raw(self, other))
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _wrap(self.data != _raw(self, other))
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _wrap(self.data < _raw(self, other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return _wrap(self.data <= _raw(self, other))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _wrap(self.data > _raw(self, other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _wrap(self.data >= _raw(self, other))
+
+    def any(self) -> bool:
+        """Whether any element is nonzero."""
+        return bool(self.data.any())
+
+    def all(self) -> bool:
+        """Whether every element is nonzero."""
+        return bool(self.data.all())
+
+    # ------------------------------------------------------------------ unary
+
+    def abs(self) -> Tensor:
+        """Elementwise absolute value."""
+        return apply(Abs, self)  # type: ignore[no-any-return]
+
+    def exp(self) -> Tensor:
+        """Elementwise e ** x."""
+        return apply(Exp, _float_operand(self))  # type: ignore[no-any-return]
+
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
+        return apply(Log, _float_operand(self))  # type: ignore[no-any-return]
+
+    def sqrt(self) -> Tensor:
+        """Elementwise square root."""
+        return apply(Sqrt, _float_operand(self))  # type: ignore[no-any-return]
+
+    def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent."""
+        return apply(Tanh, _float_operand(self))  # type: ignore[no-any-return]
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise logistic sigmoid."""
+        return apply(Sigmoid, _float_operand(self))  # type: ignore[no-any-return]
+
+    def relu(self) -> Tensor:
+        """Elementwise max(x, 0)."""
+        return apply(ReLU, self)  # type: ignore[no-any-return]
+
+    def sin(self) -> Tensor:
+        """Elementwise sine."""
+        return apply(Sin, _float_operand(self))  # type: ignore[no-any-return]
+
+    def cos(self) -> Tensor:
+        """Elementwise cosine."""
+        return apply(Cos, _float_operand(self))  # type: ignore[no-any-return]
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Clamps values to [min, max] (gradient 0 where clipped)."""
+        if min is None and max is None:
+            raise ValueError("clip: at least one of min and max must be given")
+        return apply(Clip, self, min=min, max=max)  # type: ignore[no-any-return]
+
+    clamp = clip
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """Keeps the lower triangle of the last two dims (offset by `diagonal`)."""
+        _need_ndim(self, 2, "tril")
+        return apply(Tril, self, diagonal=diagonal)  # type: ignore[no-any-return]
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """Keeps the upper triangle of the last two dims (offset by `diagonal`)."""
+        _need_ndim(self, 2, "triu")
+        return apply(Triu, self, diagonal=diagonal)  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------ reductions
+
+    def sum(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over `dim` (int, tuple or None for all dims)."""
+        dims = normalize_dims(dim, self.data.ndim, "sum")
+        return apply(Sum, self, dims=dims, keepdims=keepdims)  # type: ignore[no-any-return]
+
+    def mean(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Mean over `dim` (int, tuple or None for all dims)."""
+        dims = normalize_dims(dim, self.data.ndim, "mean")
+        return apply(Mean, _float_operand(self), dims=dims,
+                     keepdims=keepdims)  # type: ignore[no-any-return]
+
+    def var(self, dim: int | Sequence[int] | None = None, ddof: int = 1,
+            keepdims: bool = False) -> Tensor:
+        """Variance over `dim` with `ddof` delta degrees of freedom (1: unbiased)."""
+        return reduce.var(self, dim, ddof, keepdims)
+
+    def std(self, dim: int | Sequence[int] | None = None, ddof: int = 1,
+            keepdims: bool = False) -> Tensor:
+        """Standard deviation over `dim` with `ddof` delta degrees of freedom."""
+        return reduce.std(self, dim, ddof, keepdims)
+
+    def max(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Maximum over `dim`; tied maxima share the gradient evenly."""
+        return reduce.max(self, dim, keepdims)
+
+    def min(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Minimum over `dim`; tied minima share the gradient evenly."""
+        return reduce.min(self, dim, keepdims)
+
+    def argmax(self, dim: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the maximum over `dim` (flattened when None); no gradient."""
+        return reduce.argmax(self, dim, keepdims)
+
+    def argmin(self, dim: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the minimum over `dim` (flattened when None); no gradient."""
+        return reduce.argmin(self, dim, keepdims)
+
+    def logsumexp(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """log(sum(exp(x))) over `dim`, computed stably."""
+        return reduce.logsumexp(self, dim, keepdims)
+
+    # ------------------------------------------------------------------ movement
+
+    def view(self, *shape: Any) -> Tensor:
+        """Returns the tensor with a new shape (one entry may be -1)."""
+        new_shape = _resolve_shape(shape, self.data.size, self.data.shape)
+        if new_shape == self.data.shape:
+            return self
+        return apply(Reshape, self, shape=new_shape)  # type: ignore[no-any-return]
+
+    reshape = view
+
+    def transpose(self, dim1: int | None = None, dim2: int | None = None) -> Tensor:
+        """Swaps `dim1` and `dim2`; with no arguments reverses all dims."""
+        ndim = self.data.ndim
+        if dim1 is None and dim2 is None:
+            dims = tuple(range(ndim - 1, -1, -1))
+        else:
+            first = normalize_dim(-2 if dim1 is None else dim1, ndim, "transpose")
+            second = normalize_dim(-1 if dim2 is None else dim2, ndim, "transpose")
+            order = list(range(ndim))
+            order[first], order[second] = order[second], order[first]
+            dims = tuple(order)
+        if ndim < 2:
+            return self
+        return apply(Permute, self, dims=dims)  # type: ignore[no-any-return]
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorders dims: output dim i is input dim `dims[i]`."""
+        if len(dims) == 1 and not isinstance(dims[0], int):
+            dims = tuple(dims[0])
+        ndim = self.data.ndim
+        if len(dims) != ndim:
+            raise ValueError(f"permute: got {len(dims)} dims for a tensor with {ndim} dims")
+        resolved = tuple(normalize_dim(d, ndim, "permute") for d in dims)
+        if sorted(resolved) != list(range(ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the {ndim} dims")
+        return apply(Permute, self, dims=resolved)  # type: ignore[no-any-return]
+
+    def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
+        """Removes dims of size 1 (all, or those in `dim`)."""
+        return movement.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Inserts a dim of size 1 at `dim`."""
+        return movement.unsqueeze(self, dim)
+
+    def expand(self, *shape: Any) -> Tensor:
+        """Broadcasts the tensor to `shape` (-1 keeps a dim); no copy."""
+        return movement.expand(self, *shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merges dims `start_dim`..`end_dim` into one."""
+        return movement.flatten(self, start_dim, end_dim)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return movement.getitem(self, key)
+
+    def split(self, split_size: int | Sequence[int], dim: int = 0) -> list[Tensor]:
+        """Splits into chunks of `split_size` (or the given sizes) along `dim`."""
+        return movement.split(self, split_size, dim)
+
+    def repeat(self, *repeats: Any) -> Tensor:
+        """Tiles the tensor `repeats[i]` times along dim i (like `numpy.tile`)."""
+        return movement.tile(self, *repeats)
+
+    tile = repeat
+
+    def pad(self, padding: Sequence[Any], value: float = 0.0) -> Tensor:
+        """Pads with `value`; `padding` is one (before, after) pair per dim, or per last dims."""
+        return movement.pad(self, padding, value)
+
+    def contiguous(self) -> Tensor:
+        """Returns a tensor whose data is C-contiguous (itself when it already is)."""
+        return movement.contiguous(self)
+
+    def iter_dim(self, dim: int = 0) -> Iterator[Tensor]:
+        """Yields the slices along `dim`."""
+        return movement.iter_dim(self, dim)
+
+    def einsum(self, subscripts: str, *others: Tensor) -> Tensor:
+        """einsum with this tensor as the first operand."""
+        return linalg.einsum(subscripts, self, *others)
+
+    # ------------------------------------------------------------------ casting
+
+    def as_type(self, dtype: Any) -> Tensor:
+        """Returns the tensor cast to `dtype` (differentiable between float dtypes)."""
+        target = to_dtype(dtype)
+        if target == self.data.dtype:
+            return self
+        if target.kind != "f":
+            return _wrap(self.data.astype(target))  # integer results carry no gradient
+        return apply(AsType, self, dtype=target)  # type: ignore[no-any-return]
+
+    astype = as_type
+
+    def float(self) -> Tensor:
+        """Cast to float32."""
+        return self.as_type(default_float)
+
+    def double(self) -> Tensor:
+        """Cast to float64."""
+        return self.as_type("float64")
+
+    def half(self) -> Tensor:
+        """Cast to float16."""
+        return self.as_type("float16")
+
+    def int(self) -> Tensor:
+        """Cast to int32."""
+        return self.as_type("int32")
+
+    def long(self) -> Tensor:
+        """Cast to int64."""
+        return self.as_type("int64")
+
+
+_engine.set_tensor_class(Tensor)
+
+
+def _wrap(array: Any) -> Tensor:
+    tensor: Tensor = Tensor.__new__(Tensor)
+    tensor.data = array if type(array) is _ndarray or not isinstance(array, numpy.generic) \
+        else numpy.asarray(array)
+    return tensor
+
+
+def _to_array(data: Any, dtype: Any, device: DeviceLike | None) -> Any:
+    if isinstance(data, Tensor):
+        data = data.data
+    target_dtype = None if dtype is None else to_dtype(dtype)
+    if device is None:
+        target_device = device_of(data) if _is_array(data) else get_device(None)
+    else:
+        target_device = get_device(device)
+    xp = target_device.xp
+    if _is_array(data):
+        array = move_array(data, target_device)
+        if target_dtype is not None:
+            if array.dtype != target_dtype:
+                array = array.astype(target_dtype)
+        elif array.dtype.kind == "f" or array.dtype.kind in "iub":
+            if array.dtype not in _SUPPORTED:
+                array = array.astype(_fallback_dtype(array.dtype))
+        else:
+            raise TypeError(f"tensor: unsupported dtype {array.dtype}")
+        return xp.asarray(array)
+    array = numpy.asarray(data)
+    if array.dtype == object:
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
+    if target_dtype is None:
+        target_dtype = _fallback_dtype(array.dtype)
+    return xp.asarray(array, dtype=target_dtype)
+
+
+def _is_array(data: Any) -> bool:
+    return isinstance(data, _ndarray) or hasattr(data, "__cuda_array_interface__")
+
+
+_SUPPORTED = {numpy.dtype(name) for name in (
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "bool")}
+
+
+def _fallback_dtype(dtype: numpy.dtype) -> numpy.dtype:
+    """Maps a NumPy dtype to the one a new tensor gets (float64 Python floats -> float32)."""
+    if dtype.kind == "f":
+        return default_float if dtype == numpy.float64 else dtype
+    if dtype.kind == "b":
+        return numpy.dtype(bool)
+    if dtype.kind in "iu":
+        return numpy.dtype("int64") if dtype.itemsize >= 8 or dtype.kind == "u" else dtype
+    raise TypeError(f"tensor: unsupported dtype {dtype}")
+
+
+def as_tensor(value: Any, like: Tensor) -> Tensor:
+    """Returns `value` as a constant tensor on `like`'s device and (for scalars) dtype."""
+    if isinstance(value, Tensor):
+        return value
+    if type(value) in _SCALAR_TYPES:
+        return _wrap(like.data.__class__(()).astype(like.dtype) * 0 + value)
+    return Tensor(value, device=device_of(like.data))
+
+
+def _promote(tensor: Tensor, other: Any) -> tuple[Tensor, Any]:
+    """Returns both operands of a binary op, cast per the dtype promotion rules.
+
+    Python scalars stay scalars (they take the tensor's dtype), except that a float with an
+    integer tensor makes the tensor float32. An integer tensor with a float tensor takes the
+    float's dtype. Other values (lists, arrays) become constant tensors.
+    """
+    other_type = type(other)
+    if other_type is Tensor or isinstance(other, Tensor):
+        own_dtype = tensor.data.dtype
+        other_dtype = other.data.dtype
+        if other_dtype is own_dtype or other_dtype == own_dtype:
+            return tensor, other
+        if own_dtype.kind == "f" and other_dtype.kind != "f":
+            return tensor, other.as_type(own_dtype)
+        if other_dtype.kind == "f" and own_dtype.kind != "f":
+            return tensor.as_type(other_dtype), other
+        return tensor, other
+    if other_type is float:
+        if tensor.data.dtype.kind != "f":
+            return tensor.as_type(default_float), other
+        return tensor, other
+    if other_type is int or other_type is bool:
+        return tensor, other
+    if isinstance(other, numpy.generic):
+        return _promote(tensor, other.item())
+    own_float = tensor.data.dtype.kind == "f"
+    constant = Tensor(other, dtype=tensor.data.dtype if own_float else None,
+                      device=device_of(tensor.data))
+    return _promote(tensor, constant)
+
+
+def _float_operand(tensor: Tensor) -> Tensor:
+    """Returns `tensor` cast to the default float dtype if it is an integer/bool tensor."""
+    if tensor.data.dtype.kind == "f":
+        return tensor
+    return tensor.as_type(default_float)
+
+
+def _raw(tensor: Tensor, other: Any) -> Any:
+    if isinstance(other, Tensor):
+        if type(other.data) is not type(tensor.data):
+            raise RuntimeError(
+                f"comparison: tensors on different devices ({tensor.device} and {other.device})"
+            )
+        return other.data
+    return other
+
+
+def _need_ndim(tensor: Tensor, ndim: int, op_name: str) -> None:
+    if tensor.data.ndim < ndim:
+        raise ValueError(f"{op_name}: needs a tensor with at least {ndim} dims, "
+                         f"got shape {tensor.shape}")
+
+
+def _resolve_shape(shape: tuple[Any, ...], size: int, old_shape: tuple[int, ...]) -> tuple[int, ...]:
+    if len(shape) == 1 and not isinstance(shape[0], int):
+        shape = tuple(shape[0])
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise ValueError(f"view: only one dim can be -1, got {shape}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if not isinstance(s, int) or s < 0:
+                raise ValueError(f"view: invalid shape {shape}")
+            known *= s
+    if unknown:
+        if known == 0 or size % known:
+            raise ValueError(f"view: cannot reshape a tensor of shape {old_shape} into {shape}")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    elif known != size:
+        raise ValueError(f"view: cannot reshape a tensor of shape {old_shape} "
+                         f"({size} elements) into {shape}")
+    return tuple(int(s) for s in shape)

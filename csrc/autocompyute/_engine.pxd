@@ -1,0 +1,28 @@
+# Typed node storage of the autograd graph. The Python `Tensor` and `Op` classes subclass these,
+# so the engine reads and writes their fields at C speed.
+
+
+cdef class TensorCore:
+    cdef public object data          # ndarray (NumPy or CuPy) holding the values
+    cdef object _grad                # accumulated gradient array, or None
+    cdef bint _grad_owned            # the engine allocated _grad and may add into it in place
+    cdef public OpNode ctx           # the op that produced this tensor; None for leaves
+    cdef bint _req_grad              # gradients flow to (leaf) or through (non-leaf) this tensor
+    cdef public object label         # optional name shown in graph drawings
+    cdef object __weakref__
+
+
+cdef class OpNode:
+    cdef public tuple parents        # inputs as given to apply: TensorCores or plain constants
+    cdef public tuple saved          # arrays saved by forward for backward (save_for_backward)
+    cdef public tuple needs_grad     # per input: whether backward must return its gradient
+    cdef public dict kwargs          # keyword arguments passed to forward
+    cdef public object xp            # array module of the inputs (numpy or cupy)
+    cdef public long long seq        # creation sequence number, increasing over the process
+    cdef bint recording              # part of a graph (False under no-grad or constant inputs)
+    cdef bint released               # backward ran without retain_graph and freed this node
+    cdef object grad_buffer          # gradient w.r.t. the output, accumulated during backward
+    cdef bint buffer_owned           # grad_buffer was allocated by the engine (safe to add in place)
+    cdef Py_ssize_t pending          # consumers that have yet to deliver their gradient
+    cdef unsigned long long visit_mark  # id of the backward pass that last reached this node
+    cdef object retained_output      # weakref to the output tensor that called retain_grad()

@@ -1,0 +1,488 @@
+# cython: language_level=3
+"""Compiled autograd bookkeeping: graph nodes, the apply path and the backward pass.
+
+Arrays are opaque objects here (NumPy or CuPy): the engine never computes on them itself except
+to add gradients and to sum broadcast dimensions away, both through the array's own methods.
+"""
+
+cimport cython
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.ref cimport Py_INCREF, Py_REFCNT
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+
+import weakref
+
+import numpy
+
+cdef extern from *:
+    """
+    #if defined(_MSC_VER)
+    static __declspec(thread) int autocompyute_grad_disabled = 0;
+    #else
+    static _Thread_local int autocompyute_grad_disabled = 0;
+    #endif
+    """
+    int autocompyute_grad_disabled
+
+cdef type _numpy_ndarray = numpy.ndarray
+cdef object _numpy_module = numpy
+cdef object _array_module_resolver = None  # callable(array) -> module, for non-NumPy arrays
+cdef type _tensor_type = TensorCore
+cdef long long _next_seq = 0
+cdef unsigned long long _pass_id = 0
+cdef tuple _empty_tuple = ()
+
+
+cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(void* obj)
+
+
+cdef inline object _new_instance(type cls):
+    """Allocates an instance of `cls` without calling `__init__` (fields start as None/0).
+
+    Python subclasses (Tensor, the ops) are garbage-collector types, but graph nodes never form
+    reference cycles: outputs point at inputs, never back. Untracking them keeps the collector's
+    scans, which otherwise grow with the graph and cost more than small ops, off the hot path.
+    """
+    obj = (<PyTypeObject*>cls).tp_new(cls, <PyObject*>_empty_tuple, NULL)
+    PyObject_GC_UnTrack(<void*>obj)
+    return obj
+
+
+def set_array_module_resolver(resolver):
+    """Registers the callable that maps a non-NumPy array (CuPy) to its array module."""
+    global _array_module_resolver
+    _array_module_resolver = resolver
+
+
+def set_tensor_class(type cls):
+    """Registers the Python `Tensor` class that apply() instantiates for op outputs."""
+    global _tensor_type
+    if not issubclass(cls, TensorCore):
+        raise TypeError(f"set_tensor_class: {cls!r} is not a subclass of TensorCore")
+    _tensor_type = cls
+
+
+# ----------------------------------------------------------------------------------------------
+# grad mode (thread-local, in C)
+
+
+def is_grad_enabled():
+    """Returns whether operations in this thread currently record a graph."""
+    return autocompyute_grad_disabled == 0
+
+
+def set_grad_enabled(bint enabled):
+    """Turns graph recording on or off for this thread; returns the previous setting."""
+    global autocompyute_grad_disabled
+    cdef bint previous = autocompyute_grad_disabled == 0
+    autocompyute_grad_disabled = 0 if enabled else 1
+    return previous
+
+
+# ----------------------------------------------------------------------------------------------
+# nodes
+
+
+# Graph nodes form no reference cycles (outputs point at inputs, never back; retain_grad uses a
+# weakref), so they stay out of the cyclic garbage collector, whose scans of large graphs
+# otherwise cost more than the ops themselves.
+@cython.no_gc
+cdef class TensorCore:
+    """Storage of a tensor: its array, gradient, creating op and whether it requires grad."""
+
+    @property
+    def grad(self):
+        """Gradient accumulated by backward (an array of the tensor's shape), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+        self._grad_owned = False
+
+    @property
+    def req_grad(self):
+        """Whether gradients are computed for this tensor."""
+        return self._req_grad
+
+    @req_grad.setter
+    def req_grad(self, bint value):
+        if value and not self._req_grad:
+            kind = self.data.dtype.kind
+            if kind != "f":
+                raise TypeError(
+                    f"only floating point tensors can require gradients, got dtype "
+                    f"{self.data.dtype}; convert first, e.g. x.float()"
+                )
+        if not value and self.ctx is not None:
+            raise RuntimeError(
+                "req_grad can only be switched off on leaf tensors; use detach() to get a "
+                "tensor outside the graph"
+            )
+        self._req_grad = value
+
+    @property
+    def is_leaf(self):
+        """True for tensors not produced by a recorded op (user-created tensors, parameters)."""
+        return self.ctx is None
+
+    def retain_grad(self):
+        """Keeps this intermediate tensor's gradient in `.grad` during backward."""
+        if self.ctx is None:
+            return
+        self.ctx.retained_output = weakref.ref(self)
+
+
+@cython.no_gc
+cdef class OpNode:
+    """Storage of one recorded operation: its inputs, saved arrays and backward-pass state."""
+
+    def save_for_backward(self, *arrays):
+        """Keeps `arrays` for backward (dropped when the graph is freed). No-op without a graph."""
+        if self.recording:
+            self.saved = arrays
+
+    @property
+    def is_released(self):
+        """True once backward has run through this node without retain_graph."""
+        return self.released
+
+
+# ----------------------------------------------------------------------------------------------
+# the apply path
+
+
+def apply(type op_type, *inputs, **kwargs):
+    """Runs `op_type.forward` on the arrays of `inputs` and wires the result into the graph.
+
+    Inputs that are tensors contribute their `.data`; anything else (Python scalars, shapes) is
+    passed to `forward` unchanged. A graph node is recorded only if grad mode is on and at least
+    one input tensor requires grad.
+    """
+    global _next_seq
+    cdef Py_ssize_t n = len(inputs)
+    cdef Py_ssize_t i
+    cdef tuple arrays = PyTuple_New(n)
+    cdef tuple needs_grad
+    cdef bint any_requires = False
+    cdef object item
+    cdef object value
+    cdef TensorCore out
+    cdef OpNode op
+    cdef type array_type = None
+    for i in range(n):
+        item = inputs[i]
+        if isinstance(item, TensorCore):
+            value = (<TensorCore>item).data
+            if (<TensorCore>item)._req_grad:
+                any_requires = True
+            if array_type is None:
+                array_type = type(value)
+            elif type(value) is not array_type:
+                _raise_device_mismatch(op_type, inputs)
+        else:
+            value = item
+        Py_INCREF(value)
+        PyTuple_SET_ITEM(arrays, i, value)
+
+    op = <OpNode>_new_instance(op_type)
+    op.kwargs = kwargs
+    if array_type is None or array_type is _numpy_ndarray:
+        op.xp = _numpy_module
+    else:
+        op.xp = _array_module_resolver(arrays[0] if isinstance(inputs[0], TensorCore) else
+                                       next(x.data for x in inputs if isinstance(x, TensorCore)))
+    if any_requires and autocompyute_grad_disabled == 0:
+        needs_grad = PyTuple_New(n)
+        for i in range(n):
+            item = inputs[i]
+            value = isinstance(item, TensorCore) and (<TensorCore>item)._req_grad
+            Py_INCREF(value)
+            PyTuple_SET_ITEM(needs_grad, i, value)
+        op.needs_grad = needs_grad
+        op.parents = inputs
+        op.recording = True
+        op.seq = _next_seq
+        _next_seq += 1
+    if kwargs:
+        result = op.forward(*arrays, **kwargs)
+    else:
+        result = op.forward(*arrays)
+    if type(result) is not _numpy_ndarray:
+        result = _as_array(result, op)
+
+    out = <TensorCore>_new_instance(_tensor_type)
+    out.data = result
+    if op.recording:
+        out.ctx = op
+        out._req_grad = True
+    return out
+
+
+cdef _raise_device_mismatch(type op_type, tuple inputs):
+    kinds = ", ".join(
+        f"input {i}: {'cpu' if type(x.data) is _numpy_ndarray else 'cuda'}"
+        for i, x in enumerate(inputs) if isinstance(x, TensorCore)
+    )
+    raise RuntimeError(
+        f"{op_type.__name__}: expected all tensors on the same device, got {kinds}; "
+        f"move them with .to(device)"
+    )
+
+
+cdef object _as_array(object result, OpNode op):
+    if isinstance(result, numpy.generic):
+        return numpy.asarray(result)
+    if hasattr(result, "shape") and hasattr(result, "dtype") and not isinstance(result, TensorCore):
+        return result  # a CuPy (or other) ndarray
+    raise TypeError(
+        f"{type(op).__name__}.forward must return an array, got {type(result).__name__}"
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# the backward pass
+
+
+cdef str _op_name(OpNode node):
+    return type(node).__name__
+
+
+cdef object _reduce_to_shape(object grad, tuple shape, OpNode node, Py_ssize_t index):
+    """Sums the broadcast dimensions of `grad` away so that it has `shape`."""
+    cdef tuple grad_shape = grad.shape
+    if grad_shape == shape:
+        return grad
+    cdef Py_ssize_t grad_ndim = len(grad_shape)
+    cdef Py_ssize_t ndim = len(shape)
+    cdef Py_ssize_t lead = grad_ndim - ndim
+    cdef Py_ssize_t i
+    cdef list kept_axes = []
+    if lead < 0:
+        _raise_bad_shape(grad, shape, node, index)
+    for i in range(ndim):
+        if shape[i] == grad_shape[lead + i]:
+            continue
+        if shape[i] == 1:
+            kept_axes.append(i)
+        else:
+            _raise_bad_shape(grad, shape, node, index)
+    if lead > 0:
+        grad = grad.sum(axis=tuple(range(lead)))
+    if kept_axes:
+        grad = grad.sum(axis=tuple(kept_axes), keepdims=True)
+    return grad
+
+
+cdef _raise_bad_shape(object grad, tuple shape, OpNode node, Py_ssize_t index):
+    raise ValueError(
+        f"{_op_name(node)}.backward returned a gradient of shape {tuple(grad.shape)} for input "
+        f"{index}, which has shape {shape} (and the gradient cannot be summed down to it)"
+    )
+
+
+cdef object _check_gradient(object grad, TensorCore target, OpNode node, Py_ssize_t index):
+    """Validates one returned gradient against its input; un-broadcasts it."""
+    cdef object data = target.data
+    if grad is None:
+        raise RuntimeError(
+            f"{_op_name(node)}.backward returned None for input {index}, which requires a "
+            f"gradient (needs_grad[{index}] is True)"
+        )
+    if type(grad) is not type(data):
+        if isinstance(grad, numpy.generic) and type(data) is _numpy_ndarray:
+            grad = numpy.asarray(grad)
+        else:
+            raise TypeError(
+                f"{_op_name(node)}.backward returned a {type(grad).__name__} for input {index}, "
+                f"expected a {type(data).__name__} (same array type as the input)"
+            )
+    grad_dtype = grad.dtype
+    data_dtype = data.dtype
+    if grad_dtype is not data_dtype and grad_dtype != data_dtype:
+        raise TypeError(
+            f"{_op_name(node)}.backward returned a {grad_dtype} gradient for input {index}, "
+            f"which is {data_dtype}"
+        )
+    return _reduce_to_shape(grad, data.shape, node, index)
+
+
+cdef inline bint _exclusively_ours(object grad, object returned):
+    """True when `grad` is a fresh array that nothing outside the engine refers to.
+
+    `returned` is what backward returned for this input. If it is `grad` itself, the references
+    are: backward's result tuple, the caller's two locals; otherwise only the caller's local. More
+    references mean someone else (another input's slot, saved arrays, the user) holds it. A view
+    (`base` set) shares memory with another array and is never owned.
+    """
+    cdef Py_ssize_t expected = 3 if grad is returned else 1
+    return Py_REFCNT(grad) <= expected and grad.base is None
+
+
+cdef _deliver_to_leaf(TensorCore leaf, object grad, bint fresh):
+    if leaf._grad is None:
+        if not fresh:
+            grad = grad.copy()
+        leaf._grad = grad
+        leaf._grad_owned = True
+    elif leaf._grad_owned:
+        leaf._grad += grad
+    else:
+        leaf._grad = leaf._grad + grad
+        leaf._grad_owned = True
+
+
+cdef _deliver_to_node(OpNode node, object grad, bint fresh):
+    if node.grad_buffer is None:
+        node.grad_buffer = grad
+        node.buffer_owned = fresh
+    elif node.buffer_owned:
+        node.grad_buffer += grad
+    else:
+        node.grad_buffer = node.grad_buffer + grad
+        node.buffer_owned = True
+
+
+cdef _raise_released(OpNode node):
+    raise RuntimeError(
+        f"trying to backward through the graph a second time: the graph of {_op_name(node)} "
+        f"(and the arrays it saved) was freed by an earlier backward(). Call "
+        f"backward(retain_graph=True) the first time if you need to backward again."
+    )
+
+
+cdef list _count_consumers(OpNode root):
+    """Marks every node reachable from `root` and counts the gradient edges into each one."""
+    global _pass_id
+    _pass_id += 1
+    cdef unsigned long long mark = _pass_id
+    cdef list stack = [root]
+    cdef list reached = [root]
+    cdef OpNode node
+    cdef OpNode child
+    cdef tuple parents
+    cdef tuple needs_grad
+    cdef Py_ssize_t i
+    cdef object parent
+    root.visit_mark = mark
+    root.pending = 0
+    root.grad_buffer = None
+    while stack:
+        node = <OpNode>stack.pop()
+        if node.released:
+            _raise_released(node)
+        parents = node.parents
+        needs_grad = node.needs_grad
+        for i in range(len(parents)):
+            if needs_grad[i] is not True:
+                continue
+            parent = parents[i]
+            child = (<TensorCore>parent).ctx
+            if child is None:
+                continue
+            if child.visit_mark != mark:
+                child.visit_mark = mark
+                child.pending = 0
+                child.grad_buffer = None
+                child.buffer_owned = False
+                stack.append(child)
+                reached.append(child)
+            child.pending += 1
+    return reached
+
+
+def run_backward(TensorCore root, object grad, bint retain_graph=False):
+    """Backpropagates `grad` (an array shaped like `root`) through the graph that made `root`.
+
+    Nodes fire in a deterministic topological order once all their consumers have delivered.
+    Leaf tensors that require grad accumulate into `.grad`; without `retain_graph` each node
+    drops its parents and saved arrays as soon as it has fired.
+    """
+    cdef OpNode root_node = root.ctx
+    cdef OpNode node
+    cdef OpNode child
+    cdef TensorCore parent
+    cdef tuple parents
+    cdef tuple needs_grad
+    cdef object grads
+    cdef object node_grad
+    cdef object parent_grad
+    cdef object returned
+    cdef Py_ssize_t i
+    cdef Py_ssize_t n_parents
+    cdef bint fresh
+    cdef list ready
+    cdef list reached
+
+    if root_node is None:
+        _deliver_to_leaf(root, grad, False)
+        return
+    if root_node.released:
+        _raise_released(root_node)
+
+    reached = _count_consumers(root_node)
+    root_node.grad_buffer = grad
+    root_node.buffer_owned = False
+    ready = [root_node]
+    try:
+        while ready:
+            node = <OpNode>ready.pop()
+            node_grad = node.grad_buffer
+            node.grad_buffer = None
+            if node.retained_output is not None:
+                _store_retained(node, node_grad)
+            grads = node.backward(node_grad)
+            node_grad = None
+            parents = node.parents
+            n_parents = len(parents)
+            if type(grads) is not tuple:
+                if n_parents == 1 and type(grads) is not list:
+                    grads = (grads,)
+                else:
+                    grads = tuple(grads)
+            if len(<tuple>grads) != n_parents:
+                raise RuntimeError(
+                    f"{_op_name(node)}.backward returned {len(<tuple>grads)} gradients, "
+                    f"expected {n_parents} (one per input, None where not needed)"
+                )
+            needs_grad = node.needs_grad
+            for i in range(n_parents):
+                if needs_grad[i] is not True:
+                    continue
+                parent = <TensorCore>parents[i]
+                returned = (<tuple>grads)[i]
+                parent_grad = _check_gradient(returned, parent, node, i)
+                fresh = _exclusively_ours(parent_grad, returned)
+                child = parent.ctx
+                if child is None:
+                    _deliver_to_leaf(parent, parent_grad, fresh)
+                else:
+                    _deliver_to_node(child, parent_grad, fresh)
+                    child.pending -= 1
+                    if child.pending == 0:
+                        ready.append(child)
+                parent_grad = None
+                returned = None
+            grads = None
+            if not retain_graph:
+                node.parents = None
+                node.saved = None
+                node.released = True
+    except BaseException:
+        for node in reached:
+            node.grad_buffer = None
+            node.buffer_owned = False
+        raise
+
+
+cdef _store_retained(OpNode node, object grad):
+    tensor = node.retained_output()
+    if tensor is None:
+        return
+    cdef TensorCore out = <TensorCore>tensor
+    if out._grad is None:
+        out._grad = grad.copy()
+    else:
+        out._grad = out._grad + grad
+    out._grad_owned = True
