@@ -687,9 +687,9 @@ def _promote(tensor: Tensor, other: Any) -> tuple[Tensor, Any]:
     return _promote(tensor, constant)
 
 
-def _float_operand(tensor: Tensor) -> Tensor:
+def _float_operand(tensor: Any) -> Any:
     """Returns `tensor` cast to the default float dtype if it is an integer/bool tensor."""
-    if tensor.data.dtype.kind == "f":
+    if not isinstance(tensor, Tensor) or tensor.data.dtype.kind == "f":
         return tensor
     return tensor.as_type(default_float)
 
