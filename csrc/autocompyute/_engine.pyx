@@ -205,10 +205,13 @@ def apply(type op_type, *inputs, **kwargs):
         op.recording = True
         op.seq = _next_seq
         _next_seq += 1
-    if kwargs:
-        result = op.forward(*arrays, **kwargs)
-    else:
-        result = op.forward(*arrays)
+    try:
+        if kwargs:
+            result = op.forward(*arrays, **kwargs)
+        else:
+            result = op.forward(*arrays)
+    except (ValueError, TypeError, IndexError) as error:
+        _raise_forward_error(op_type, arrays, error)
     if type(result) is not _numpy_ndarray:
         result = _as_array(result, op)
 
@@ -218,6 +221,20 @@ def apply(type op_type, *inputs, **kwargs):
         out.ctx = op
         out._req_grad = True
     return out
+
+
+cdef _raise_forward_error(type op_type, tuple arrays, error):
+    """Re-raises an error from inside forward (often NumPy's) with the op and input shapes on top."""
+    name = op_type.__name__
+    message = str(error)
+    if message.lower().startswith(name.lower()) or getattr(error, "_autocompyute", False):
+        raise error
+    shapes = " and ".join(
+        f"{tuple(a.shape)} {a.dtype}" for a in arrays if hasattr(a, "shape") and hasattr(a, "dtype")
+    )
+    wrapped = type(error)(f"{name}: {message} (inputs: {shapes})")
+    wrapped._autocompyute = True
+    raise wrapped from error
 
 
 cdef _raise_device_mismatch(type op_type, tuple inputs):
