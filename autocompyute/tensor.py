@@ -36,6 +36,8 @@ from autocompyute.ops.unary import (
 __all__ = ["Tensor", "as_tensor"]
 
 apply = _engine.apply
+apply1 = _engine.apply1
+apply2 = _engine.apply2
 _ndarray = numpy.ndarray
 _SCALAR_TYPES = (int, float, bool)
 
@@ -101,11 +103,6 @@ class Tensor(_engine.TensorCore):
     def shape(self) -> tuple[int, ...]:
         """The size of each dim."""
         return self.data.shape  # type: ignore[no-any-return]
-
-    @property
-    def dtype(self) -> numpy.dtype:
-        """The element type."""
-        return self.data.dtype  # type: ignore[no-any-return]
 
     @property
     def ndim(self) -> int:
@@ -252,55 +249,8 @@ class Tensor(_engine.TensorCore):
         return self.to(f"cuda:{index}")
 
     # ------------------------------------------------------------------ arithmetic
-
-    def __add__(self, other: Any) -> Tensor:
-        return apply(Add, *_promote(self, other))  # type: ignore[no-any-return]
-
-    def __radd__(self, other: Any) -> Tensor:
-        first, second = _promote(self, other)
-        return apply(Add, second, first)  # type: ignore[no-any-return]
-
-    def __sub__(self, other: Any) -> Tensor:
-        return apply(Sub, *_promote(self, other))  # type: ignore[no-any-return]
-
-    def __rsub__(self, other: Any) -> Tensor:
-        first, second = _promote(self, other)
-        return apply(Sub, second, first)  # type: ignore[no-any-return]
-
-    def __mul__(self, other: Any) -> Tensor:
-        return apply(Mul, *_promote(self, other))  # type: ignore[no-any-return]
-
-    def __rmul__(self, other: Any) -> Tensor:
-        first, second = _promote(self, other)
-        return apply(Mul, second, first)  # type: ignore[no-any-return]
-
-    def __truediv__(self, other: Any) -> Tensor:
-        first, second = _promote(self, other)
-        return apply(Div, _float_operand(first), _float_operand(second))  # type: ignore[no-any-return]
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        first, second = _promote(self, other)
-        return apply(Div, _float_operand(second), _float_operand(first))  # type: ignore[no-any-return]
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return apply(MatMul, *_promote(self, other))  # type: ignore[no-any-return]
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        first, second = _promote(self, other)
-        return apply(MatMul, second, first)  # type: ignore[no-any-return]
-
-    def __pow__(self, exponent: Any) -> Tensor:
-        if type(exponent) in _SCALAR_TYPES:
-            base = _float_operand(self) if type(exponent) is float else self
-            return apply(Pow, base, exp=exponent)  # type: ignore[no-any-return]
-        return apply(PowTensor, *_promote(self, exponent))  # type: ignore[no-any-return]
-
-    def __rpow__(self, base: Any) -> Tensor:
-        first, second = _promote(self, base)
-        return apply(PowTensor, second, first)  # type: ignore[no-any-return]
-
-    def __neg__(self) -> Tensor:
-        return apply(Neg, self)  # type: ignore[no-any-return]
+    # + - * / @ ** and unary - are compiled (TensorCore); dtype decisions come back to
+    # `_binary_fallback` below.
 
     def __pos__(self) -> Tensor:
         return self
@@ -339,11 +289,11 @@ class Tensor(_engine.TensorCore):
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise maximum (ties split the gradient evenly)."""
-        return apply(Maximum, *_promote(self, other))  # type: ignore[no-any-return]
+        return apply2(Maximum, *_promote(self, other))  # type: ignore[no-any-return]
 
     def minimum(self, other: Any) -> Tensor:
         """Elementwise minimum (ties split the gradient evenly)."""
-        return apply(Minimum, *_promote(self, other))  # type: ignore[no-any-return]
+        return apply2(Minimum, *_promote(self, other))  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ comparisons (no grad)
 
@@ -377,39 +327,39 @@ class Tensor(_engine.TensorCore):
 
     def abs(self) -> Tensor:
         """Elementwise absolute value."""
-        return apply(Abs, self)  # type: ignore[no-any-return]
+        return apply1(Abs, self)  # type: ignore[no-any-return]
 
     def exp(self) -> Tensor:
         """Elementwise e ** x."""
-        return apply(Exp, _float_operand(self))  # type: ignore[no-any-return]
+        return apply1(Exp, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
 
     def log(self) -> Tensor:
         """Elementwise natural logarithm."""
-        return apply(Log, _float_operand(self))  # type: ignore[no-any-return]
+        return apply1(Log, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
 
     def sqrt(self) -> Tensor:
         """Elementwise square root."""
-        return apply(Sqrt, _float_operand(self))  # type: ignore[no-any-return]
+        return apply1(Sqrt, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
 
     def tanh(self) -> Tensor:
         """Elementwise hyperbolic tangent."""
-        return apply(Tanh, _float_operand(self))  # type: ignore[no-any-return]
+        return apply1(Tanh, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
 
     def sigmoid(self) -> Tensor:
         """Elementwise logistic sigmoid."""
-        return apply(Sigmoid, _float_operand(self))  # type: ignore[no-any-return]
+        return apply1(Sigmoid, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
 
     def relu(self) -> Tensor:
         """Elementwise max(x, 0)."""
-        return apply(ReLU, self)  # type: ignore[no-any-return]
+        return apply1(ReLU, self)  # type: ignore[no-any-return]
 
     def sin(self) -> Tensor:
         """Elementwise sine."""
-        return apply(Sin, _float_operand(self))  # type: ignore[no-any-return]
+        return apply1(Sin, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
 
     def cos(self) -> Tensor:
         """Elementwise cosine."""
-        return apply(Cos, _float_operand(self))  # type: ignore[no-any-return]
+        return apply1(Cos, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Clamps values to [min, max] (gradient 0 where clipped)."""
@@ -589,7 +539,23 @@ class Tensor(_engine.TensorCore):
         return self.as_type("int64")
 
 
+def _binary_fallback(op_type: type, tensor: Tensor, other: Any, reflected: bool) -> Tensor:
+    """The compiled operators' slow path: promotes dtypes, then applies the op."""
+    if op_type is Pow:
+        if not reflected and type(other) in _SCALAR_TYPES:
+            base = _float_operand(tensor) if type(other) is float else tensor
+            return apply(Pow, base, exp=other)  # type: ignore[no-any-return]
+        op_type = PowTensor
+    first, second = _promote(tensor, other)
+    if op_type is Div or op_type is PowTensor and type(second) is float:
+        first, second = _float_operand(first), _float_operand(second)
+    if reflected:
+        return apply2(op_type, second, first)  # type: ignore[no-any-return]
+    return apply2(op_type, first, second)  # type: ignore[no-any-return]
+
+
 _engine.set_tensor_class(Tensor)
+_engine.register_arithmetic(Add, Sub, Mul, Div, MatMul, Neg, Pow, _binary_fallback)
 
 
 def _wrap(array: Any) -> Tensor:

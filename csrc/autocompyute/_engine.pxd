@@ -3,7 +3,8 @@
 
 
 cdef class TensorCore:
-    cdef public object data          # ndarray (NumPy or CuPy) holding the values
+    cdef object _data                # ndarray (NumPy or CuPy) holding the values (`data`)
+    cdef object _dtype               # cached _data.dtype, or None until first needed
     cdef object _grad                # accumulated gradient array, or None
     cdef bint _grad_owned            # the engine allocated _grad and may add into it in place
     cdef public OpNode ctx           # the op that produced this tensor; None for leaves
@@ -16,7 +17,7 @@ cdef class OpNode:
     cdef public tuple parents        # inputs as given to apply: TensorCores or plain constants
     cdef public tuple saved          # arrays saved by forward for backward (save_for_backward)
     cdef public tuple needs_grad     # per input: whether backward must return its gradient
-    cdef public dict kwargs          # keyword arguments passed to forward
+    cdef public object kwargs        # keyword arguments passed to forward (read-only mapping)
     cdef public object xp            # array module of the inputs (numpy or cupy)
     cdef public long long seq        # creation sequence number, increasing over the process
     cdef bint recording              # part of a graph (False under no-grad or constant inputs)

@@ -11,6 +11,7 @@ from cpython.ref cimport Py_INCREF, Py_REFCNT
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 
 import weakref
+from types import MappingProxyType
 
 import numpy
 
@@ -81,6 +82,61 @@ def set_grad_enabled(bint enabled):
 
 
 # ----------------------------------------------------------------------------------------------
+# arithmetic operators: the op classes and the Python fallback are registered by tensor.py
+
+cdef type _Add = None
+cdef type _Sub = None
+cdef type _Mul = None
+cdef type _Div = None
+cdef type _MatMul = None
+cdef type _Neg = None
+cdef type _Pow = None
+cdef object _binary_fallback = None  # (op_type, tensor, other, reflected) -> Tensor
+
+
+def register_arithmetic(type add, type sub, type mul, type div, type matmul, type neg,
+                        type power, binary_fallback):
+    """Registers the op classes behind + - * / @ unary- ** and the dtype-promoting fallback."""
+    global _Add, _Sub, _Mul, _Div, _MatMul, _Neg, _Pow, _binary_fallback
+    _Add, _Sub, _Mul, _Div, _MatMul, _Neg, _Pow = add, sub, mul, div, matmul, neg, power
+    _binary_fallback = binary_fallback
+
+
+cdef inline object _dtype_of(TensorCore tensor):
+    if tensor._dtype is None:
+        tensor._dtype = tensor._data.dtype
+    return tensor._dtype
+
+
+cdef inline bint _is_float(TensorCore tensor):
+    return _dtype_of(tensor).kind == "f"
+
+
+cdef object _binary(type op_type, TensorCore tensor, object other, bint reflected, bint floats):
+    """Applies a binary op; operands needing a dtype decision go to the Python fallback.
+
+    The fast path covers same-dtype tensors and Python scalars that the tensor's dtype absorbs.
+    `floats` marks ops (true division) whose integer operands must become float first.
+    """
+    cdef type other_type = type(other)
+    cdef bint fast
+    if other_type is float:
+        fast = _is_float(tensor)
+    elif other_type is int:
+        fast = not floats or _is_float(tensor)
+    elif isinstance(other, TensorCore):
+        fast = _dtype_of(tensor) is _dtype_of(<TensorCore>other) and (
+            not floats or _is_float(tensor))
+    else:
+        fast = False
+    if not fast:
+        return _binary_fallback(op_type, tensor, other, reflected)
+    if reflected:
+        return _apply2(op_type, other, tensor)
+    return _apply2(op_type, tensor, other)
+
+
+# ----------------------------------------------------------------------------------------------
 # nodes
 
 
@@ -90,6 +146,21 @@ def set_grad_enabled(bint enabled):
 @cython.no_gc
 cdef class TensorCore:
     """Storage of a tensor: its array, gradient, creating op and whether it requires grad."""
+
+    @property
+    def data(self):
+        """The ndarray (NumPy or CuPy) holding the values."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = value
+        self._dtype = None
+
+    @property
+    def dtype(self):
+        """The element type (a NumPy dtype)."""
+        return _dtype_of(self)
 
     @property
     def grad(self):
@@ -109,11 +180,10 @@ cdef class TensorCore:
     @req_grad.setter
     def req_grad(self, bint value):
         if value and not self._req_grad:
-            kind = self.data.dtype.kind
-            if kind != "f":
+            if not _is_float(self):
                 raise TypeError(
                     f"only floating point tensors can require gradients, got dtype "
-                    f"{self.data.dtype}; convert first, e.g. x.float()"
+                    f"{_dtype_of(self)}; convert first, e.g. x.float()"
                 )
         if not value and self.ctx is not None:
             raise RuntimeError(
@@ -123,9 +193,61 @@ cdef class TensorCore:
         self._req_grad = value
 
     @property
+    def is_floating_point(self):
+        """Whether the dtype is a float type (the only ones that carry gradients)."""
+        return _is_float(self)
+
+    @property
     def is_leaf(self):
         """True for tensors not produced by a recorded op (user-created tensors, parameters)."""
         return self.ctx is None
+
+    def __add__(self, other):
+        return _binary(_Add, self, other, False, False)
+
+    def __radd__(self, other):
+        return _binary(_Add, self, other, True, False)
+
+    def __sub__(self, other):
+        return _binary(_Sub, self, other, False, False)
+
+    def __rsub__(self, other):
+        return _binary(_Sub, self, other, True, False)
+
+    def __mul__(self, other):
+        return _binary(_Mul, self, other, False, False)
+
+    def __rmul__(self, other):
+        return _binary(_Mul, self, other, True, False)
+
+    def __truediv__(self, other):
+        return _binary(_Div, self, other, False, True)
+
+    def __rtruediv__(self, other):
+        return _binary(_Div, self, other, True, True)
+
+    def __matmul__(self, other):
+        return _binary(_MatMul, self, other, False, False)
+
+    def __rmatmul__(self, other):
+        return _binary(_MatMul, self, other, True, False)
+
+    def __neg__(self):
+        return _apply1(_Neg, self)
+
+    def __pow__(self, exponent, modulo):
+        cdef type exponent_type = type(exponent)
+        if modulo is not None:
+            return NotImplemented
+        if (exponent_type is int or exponent_type is float) and _is_float(self):
+            op = _new_op(_Pow, (self,), {"exp": exponent})
+            return _finish(op, op.forward(self._data, exp=exponent))
+        return _binary_fallback(_Pow, self, exponent, False)
+
+    def __rpow__(self, base, modulo):
+        if modulo is not None:
+            return NotImplemented
+        return _binary_fallback(_Pow, self, base, True)
 
     def retain_grad(self):
         """Keeps this intermediate tensor's gradient in `.grad` during backward."""
@@ -152,6 +274,113 @@ cdef class OpNode:
 # ----------------------------------------------------------------------------------------------
 # the apply path
 
+# needs_grad tuples for one and two inputs, shared so that recording a node allocates none.
+cdef tuple _NEEDS_1 = (True,)
+cdef tuple _NEEDS_TT = (True, True)
+cdef tuple _NEEDS_TF = (True, False)
+cdef tuple _NEEDS_FT = (False, True)
+cdef object _NO_KWARGS = MappingProxyType({})
+
+
+cdef inline bint _requires(object item):
+    return isinstance(item, TensorCore) and (<TensorCore>item)._req_grad
+
+
+cdef inline object _array_of(object item):
+    return (<TensorCore>item)._data if isinstance(item, TensorCore) else item
+
+
+cdef object _array_module(type op_type, tuple inputs):
+    """Returns the array module of the tensor inputs, checking they share one array type."""
+    cdef type array_type = None
+    cdef object first = None
+    for item in inputs:
+        if isinstance(item, TensorCore):
+            value = (<TensorCore>item)._data
+            if array_type is None:
+                array_type = type(value)
+                first = value
+            elif type(value) is not array_type:
+                _raise_device_mismatch(op_type, inputs)
+    if array_type is None or array_type is _numpy_ndarray:
+        return _numpy_module
+    return _array_module_resolver(first)
+
+
+cdef OpNode _new_op(type op_type, tuple inputs, object kwargs):
+    """Creates the op node; records it in the graph if grad mode is on and an input requires it."""
+    global _next_seq
+    cdef OpNode op = <OpNode>_new_instance(op_type)
+    cdef Py_ssize_t n = len(inputs)
+    cdef Py_ssize_t i
+    cdef bint first
+    cdef bint second
+    cdef bint any_requires = False
+    op.kwargs = kwargs
+    op.xp = _array_module(op_type, inputs)
+    if autocompyute_grad_disabled != 0:
+        return op
+    if n == 1:
+        if not _requires(inputs[0]):
+            return op
+        op.needs_grad = _NEEDS_1
+    elif n == 2:
+        first = _requires(inputs[0])
+        second = _requires(inputs[1])
+        if first and second:
+            op.needs_grad = _NEEDS_TT
+        elif first:
+            op.needs_grad = _NEEDS_TF
+        elif second:
+            op.needs_grad = _NEEDS_FT
+        else:
+            return op
+    else:
+        needs_grad = PyTuple_New(n)
+        for i in range(n):
+            value = _requires(inputs[i])
+            any_requires |= <bint>value
+            Py_INCREF(value)
+            PyTuple_SET_ITEM(needs_grad, i, value)
+        if not any_requires:
+            return op
+        op.needs_grad = needs_grad
+    op.parents = inputs
+    op.recording = True
+    op.seq = _next_seq
+    _next_seq += 1
+    return op
+
+
+cdef object _finish(OpNode op, object result):
+    """Wraps forward's result in a tensor linked to `op` (when recording)."""
+    if type(result) is not _numpy_ndarray:
+        result = _as_array(result, op)
+    cdef TensorCore out = <TensorCore>_new_instance(_tensor_type)
+    out._data = result
+    if op.recording:
+        out.ctx = op
+        out._req_grad = True
+    return out
+
+
+cdef object _apply1(type op_type, object x):
+    cdef OpNode op = _new_op(op_type, (x,), _NO_KWARGS)
+    try:
+        result = op.forward(_array_of(x))
+    except (ValueError, TypeError, IndexError) as error:
+        _raise_forward_error(op_type, (_array_of(x),), error)
+    return _finish(op, result)
+
+
+cdef object _apply2(type op_type, object x1, object x2):
+    cdef OpNode op = _new_op(op_type, (x1, x2), _NO_KWARGS)
+    try:
+        result = op.forward(_array_of(x1), _array_of(x2))
+    except (ValueError, TypeError, IndexError) as error:
+        _raise_forward_error(op_type, (_array_of(x1), _array_of(x2)), error)
+    return _finish(op, result)
+
 
 def apply(type op_type, *inputs, **kwargs):
     """Runs `op_type.forward` on the arrays of `inputs` and wires the result into the graph.
@@ -160,51 +389,19 @@ def apply(type op_type, *inputs, **kwargs):
     passed to `forward` unchanged. A graph node is recorded only if grad mode is on and at least
     one input tensor requires grad.
     """
-    global _next_seq
     cdef Py_ssize_t n = len(inputs)
     cdef Py_ssize_t i
+    if not kwargs:
+        if n == 1:
+            return _apply1(op_type, inputs[0])
+        if n == 2:
+            return _apply2(op_type, inputs[0], inputs[1])
+    cdef OpNode op = _new_op(op_type, inputs, kwargs if kwargs else _NO_KWARGS)
     cdef tuple arrays = PyTuple_New(n)
-    cdef tuple needs_grad
-    cdef bint any_requires = False
-    cdef object item
-    cdef object value
-    cdef TensorCore out
-    cdef OpNode op
-    cdef type array_type = None
     for i in range(n):
-        item = inputs[i]
-        if isinstance(item, TensorCore):
-            value = (<TensorCore>item).data
-            if (<TensorCore>item)._req_grad:
-                any_requires = True
-            if array_type is None:
-                array_type = type(value)
-            elif type(value) is not array_type:
-                _raise_device_mismatch(op_type, inputs)
-        else:
-            value = item
+        value = _array_of(inputs[i])
         Py_INCREF(value)
         PyTuple_SET_ITEM(arrays, i, value)
-
-    op = <OpNode>_new_instance(op_type)
-    op.kwargs = kwargs
-    if array_type is None or array_type is _numpy_ndarray:
-        op.xp = _numpy_module
-    else:
-        op.xp = _array_module_resolver(arrays[0] if isinstance(inputs[0], TensorCore) else
-                                       next(x.data for x in inputs if isinstance(x, TensorCore)))
-    if any_requires and autocompyute_grad_disabled == 0:
-        needs_grad = PyTuple_New(n)
-        for i in range(n):
-            item = inputs[i]
-            value = isinstance(item, TensorCore) and (<TensorCore>item)._req_grad
-            Py_INCREF(value)
-            PyTuple_SET_ITEM(needs_grad, i, value)
-        op.needs_grad = needs_grad
-        op.parents = inputs
-        op.recording = True
-        op.seq = _next_seq
-        _next_seq += 1
     try:
         if kwargs:
             result = op.forward(*arrays, **kwargs)
@@ -212,15 +409,17 @@ def apply(type op_type, *inputs, **kwargs):
             result = op.forward(*arrays)
     except (ValueError, TypeError, IndexError) as error:
         _raise_forward_error(op_type, arrays, error)
-    if type(result) is not _numpy_ndarray:
-        result = _as_array(result, op)
+    return _finish(op, result)
 
-    out = <TensorCore>_new_instance(_tensor_type)
-    out.data = result
-    if op.recording:
-        out.ctx = op
-        out._req_grad = True
-    return out
+
+def apply1(type op_type, object x):
+    """apply() for a one-input op without keyword arguments (the fast path)."""
+    return _apply1(op_type, x)
+
+
+def apply2(type op_type, object x1, object x2):
+    """apply() for a two-input op without keyword arguments (the fast path)."""
+    return _apply2(op_type, x1, x2)
 
 
 cdef _raise_forward_error(type op_type, tuple arrays, error):
@@ -239,7 +438,7 @@ cdef _raise_forward_error(type op_type, tuple arrays, error):
 
 cdef _raise_device_mismatch(type op_type, tuple inputs):
     kinds = ", ".join(
-        f"input {i}: {'cpu' if type(x.data) is _numpy_ndarray else 'cuda'}"
+        f"input {i}: {'cpu' if type((<TensorCore>x)._data) is _numpy_ndarray else 'cuda'}"
         for i, x in enumerate(inputs) if isinstance(x, TensorCore)
     )
     raise RuntimeError(
@@ -301,7 +500,7 @@ cdef _raise_bad_shape(object grad, tuple shape, OpNode node, Py_ssize_t index):
 
 cdef object _check_gradient(object grad, TensorCore target, OpNode node, Py_ssize_t index):
     """Validates one returned gradient against its input; un-broadcasts it."""
-    cdef object data = target.data
+    cdef object data = target._data
     if grad is None:
         raise RuntimeError(
             f"{_op_name(node)}.backward returned None for input {index}, which requires a "

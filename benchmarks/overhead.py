@@ -1,0 +1,329 @@
+"""Per-op overhead: long chains of tiny ops, autocompyute vs PyTorch vs a NumPy floor.
+
+A chain of N ops on an (8, 8) float32 tensor, then `sum().backward()`. Reports microseconds per
+op (median over interleaved repeats) for the forward pass alone and forward + backward, and the
+ratio to the NumPy floor (the same forward math and a hand-written backward, no autograd).
+
+Chains:
+    elementwise  cycles y * 1.0001, y + x, tanh(y), exp(y)        (the foundation's benchmark)
+    reduction    cycles y + y.sum(dim), y * y.mean(), y - y.max(dim, keepdims)
+    indexing     cycles y[perm], y[:, ::-1] * 1.0001, y[mask] scattered back via where
+
+Usage:
+    python benchmarks/overhead.py [--ops 1000] [--repeats 30] [--chains elementwise,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
+
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import autocompyute as ac  # noqa: E402
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # PyTorch is optional: its columns are left out
+    torch = None
+
+SHAPE = (8, 8)
+
+
+# ---------------------------------------------------------------------------------------------
+# elementwise chain
+
+
+def elementwise_numpy(x: np.ndarray, n_ops: int, backward: bool) -> None:
+    y = x
+    kinds = []
+    saved = []
+    for i in range(n_ops):
+        kind = i % 4
+        if kind == 0:
+            y = y * 1.0001
+            saved.append(None)
+        elif kind == 1:
+            y = y + x
+            saved.append(None)
+        elif kind == 2:
+            y = np.tanh(y)
+            saved.append(y)
+        else:
+            y = np.exp(y)
+            saved.append(y)
+        kinds.append(kind)
+    y.sum()
+    if not backward:
+        return
+    grad = np.ones_like(y)
+    grad_x = np.zeros_like(x)
+    for kind, out in zip(reversed(kinds), reversed(saved)):
+        if kind == 0:
+            grad = grad * 1.0001
+        elif kind == 1:
+            grad_x += grad
+        elif kind == 2:
+            grad = grad * (1 - out * out)
+        else:
+            grad = grad * out
+    grad_x += grad
+
+
+def elementwise_autocompyute(x_array: np.ndarray, n_ops: int, backward: bool) -> None:
+    x = ac.Tensor(x_array, req_grad=True)
+    y = x
+    for i in range(n_ops):
+        kind = i % 4
+        if kind == 0:
+            y = y * 1.0001
+        elif kind == 1:
+            y = y + x
+        elif kind == 2:
+            y = y.tanh()
+        else:
+            y = y.exp()
+    loss = y.sum()
+    if backward:
+        loss.backward()
+
+
+def elementwise_torch(x_array: np.ndarray, n_ops: int, backward: bool) -> None:
+    x = torch.tensor(x_array, requires_grad=True)
+    y = x
+    for i in range(n_ops):
+        kind = i % 4
+        if kind == 0:
+            y = y * 1.0001
+        elif kind == 1:
+            y = y + x
+        elif kind == 2:
+            y = y.tanh()
+        else:
+            y = y.exp()
+    loss = y.sum()
+    if backward:
+        loss.backward()
+
+
+# ---------------------------------------------------------------------------------------------
+# reduction-heavy chain
+
+
+def reduction_numpy(x: np.ndarray, n_ops: int, backward: bool) -> None:
+    y = x
+    tape = []
+    for i in range(n_ops):
+        kind = i % 3
+        if kind == 0:
+            y = y + y.sum(axis=0)
+            tape.append((kind, None))
+        elif kind == 1:
+            mean = y.mean()
+            tape.append((kind, (y, mean)))
+            y = y * mean
+        else:
+            peak = y.max(axis=1, keepdims=True)
+            tape.append((kind, (y, peak)))
+            y = y - peak
+    y.sum()
+    if not backward:
+        return
+    grad = np.ones_like(y)
+    for kind, saved in reversed(tape):
+        if kind == 0:
+            grad = grad + grad.sum(axis=0, keepdims=True)
+        elif kind == 1:
+            before, mean = saved
+            grad = grad * mean + np.broadcast_to((grad * before).sum() / before.size, grad.shape)
+        else:
+            before, peak = saved
+            mask = before == peak
+            grad_peak = -grad.sum(axis=1, keepdims=True)
+            grad = grad + mask * (grad_peak / mask.sum(axis=1, keepdims=True))
+
+
+def reduction_autocompyute(x_array: np.ndarray, n_ops: int, backward: bool) -> None:
+    x = ac.Tensor(x_array, req_grad=True)
+    y = x
+    for i in range(n_ops):
+        kind = i % 3
+        if kind == 0:
+            y = y + y.sum(0)
+        elif kind == 1:
+            y = y * y.mean()
+        else:
+            y = y - y.max(1, keepdims=True)
+    loss = y.sum()
+    if backward:
+        loss.backward()
+
+
+def reduction_torch(x_array: np.ndarray, n_ops: int, backward: bool) -> None:
+    x = torch.tensor(x_array, requires_grad=True)
+    y = x
+    for i in range(n_ops):
+        kind = i % 3
+        if kind == 0:
+            y = y + y.sum(0)
+        elif kind == 1:
+            y = y * y.mean()
+        else:
+            y = y - y.amax(1, keepdim=True)
+    loss = y.sum()
+    if backward:
+        loss.backward()
+
+
+# ---------------------------------------------------------------------------------------------
+# indexing-heavy chain
+
+PERMUTATION = np.array([3, 1, 4, 1, 5, 0, 2, 6])  # repeats index 1: gradients must accumulate
+
+
+def indexing_numpy(x: np.ndarray, n_ops: int, backward: bool) -> None:
+    y = x
+    kinds = []
+    for i in range(n_ops):
+        kind = i % 3
+        if kind == 0:
+            y = y[PERMUTATION]
+        elif kind == 1:
+            y = y[:, ::-1] * 1.0001
+        else:
+            y = y[1:] + y[:-1].mean()
+            y = np.concatenate([y, y[:1]])
+        kinds.append(kind)
+    y.sum()
+    if not backward:
+        return
+    grad = np.ones_like(y)
+    for kind in reversed(kinds):
+        if kind == 0:
+            scattered = np.zeros_like(grad)
+            np.add.at(scattered, PERMUTATION, grad)
+            grad = scattered
+        elif kind == 1:
+            grad = (grad * 1.0001)[:, ::-1]
+        else:
+            body = grad[:-1].copy()
+            body[:1] += grad[-1:]
+            full = np.zeros((body.shape[0] + 1, body.shape[1]), dtype=grad.dtype)
+            full[1:] += body
+            full[:-1] += body.sum() / ((full.shape[0] - 1) * full.shape[1])
+            grad = full
+
+
+def indexing_autocompyute(x_array: np.ndarray, n_ops: int, backward: bool) -> None:
+    x = ac.Tensor(x_array, req_grad=True)
+    y = x
+    permutation = ac.tensor(PERMUTATION)
+    for i in range(n_ops):
+        kind = i % 3
+        if kind == 0:
+            y = y[permutation]
+        elif kind == 1:
+            y = y[:, ::-1] * 1.0001
+        else:
+            y = y[1:] + y[:-1].mean()
+            y = ac.concat([y, y[:1]])
+    loss = y.sum()
+    if backward:
+        loss.backward()
+
+
+def indexing_torch(x_array: np.ndarray, n_ops: int, backward: bool) -> None:
+    x = torch.tensor(x_array, requires_grad=True)
+    y = x
+    permutation = torch.tensor(PERMUTATION)
+    for i in range(n_ops):
+        kind = i % 3
+        if kind == 0:
+            y = y[permutation]
+        elif kind == 1:
+            y = y.flip(1) * 1.0001
+        else:
+            y = y[1:] + y[:-1].mean()
+            y = torch.cat([y, y[:1]])
+    loss = y.sum()
+    if backward:
+        loss.backward()
+
+
+CHAINS: dict[str, dict[str, Callable[[np.ndarray, int, bool], None]]] = {
+    "elementwise": {
+        "numpy floor": elementwise_numpy,
+        "autocompyute": elementwise_autocompyute,
+        "pytorch": elementwise_torch,
+    },
+    "reduction": {
+        "numpy floor": reduction_numpy,
+        "autocompyute": reduction_autocompyute,
+        "pytorch": reduction_torch,
+    },
+    "indexing": {
+        "numpy floor": indexing_numpy,
+        "autocompyute": indexing_autocompyute,
+        "pytorch": indexing_torch,
+    },
+}
+
+
+def measure(chain: str, n_ops: int, repeats: int) -> dict[tuple[str, bool], float]:
+    """Median microseconds per op for each implementation, forward and forward+backward."""
+    x = np.random.default_rng(0).standard_normal(SHAPE).astype(np.float32) * 0.5
+    implementations = {
+        name: function
+        for name, function in CHAINS[chain].items()
+        if name != "pytorch" or torch is not None
+    }
+    samples: dict[tuple[str, bool], list[float]] = {
+        (name, backward): [] for name in implementations for backward in (False, True)
+    }
+    for name, function in implementations.items():  # warm-up
+        function(x, n_ops, True)
+    for _ in range(repeats):
+        for backward in (False, True):
+            for name, function in implementations.items():
+                start = time.perf_counter()
+                function(x, n_ops, backward)
+                samples[(name, backward)].append((time.perf_counter() - start) / n_ops * 1e6)
+    return {key: statistics.median(values) for key, values in samples.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ops", type=int, default=1000, help="ops per chain")
+    parser.add_argument("--repeats", type=int, default=30, help="interleaved repeats")
+    parser.add_argument("--chains", default="elementwise,reduction,indexing")
+    args = parser.parse_args()
+    print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'absent'}, "
+          f"{args.ops} ops on {SHAPE} float32, median of {args.repeats} interleaved repeats, "
+          "1 thread")
+    header = f"{'chain':<12} {'implementation':<14} {'fwd us/op':>10} {'x floor':>8} " \
+             f"{'fwd+bwd us/op':>14} {'x floor':>8}"
+    print(header)
+    print("-" * len(header))
+    for chain in args.chains.split(","):
+        results = measure(chain, args.ops, args.repeats)
+        floor_forward = results[("numpy floor", False)]
+        floor_total = results[("numpy floor", True)]
+        for name in CHAINS[chain]:
+            if (name, False) not in results:
+                continue
+            forward, total = results[(name, False)], results[(name, True)]
+            print(f"{chain:<12} {name:<14} {forward:>10.2f} {forward / floor_forward:>8.2f} "
+                  f"{total:>14.2f} {total / floor_total:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
