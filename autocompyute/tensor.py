@@ -147,6 +147,10 @@ class Tensor(_engine.TensorCore):
             extra = ", req_grad=True"
         return f"Tensor({body}, dtype={self.dtype}, device={self.device}{extra})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickles the values, gradient and flags; the graph is not pickled (like detach()).
+        return (_rebuild_tensor, (self.data, self.grad, self.req_grad, self.label))
+
     def __bool__(self) -> bool:
         if self.data.size != 1:
             raise RuntimeError(
@@ -556,6 +560,14 @@ def _binary_fallback(op_type: type, tensor: Tensor, other: Any, reflected: bool)
 
 _engine.set_tensor_class(Tensor)
 _engine.register_arithmetic(Add, Sub, Mul, Div, MatMul, Neg, Pow, _binary_fallback)
+
+
+def _rebuild_tensor(data: Any, grad: Any, req_grad: bool, label: Any) -> Tensor:
+    tensor = _wrap(data)
+    tensor.req_grad = req_grad
+    tensor.grad = grad
+    tensor.label = label
+    return tensor
 
 
 def _wrap(array: Any) -> Tensor:
