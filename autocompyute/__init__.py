@@ -39,6 +39,8 @@ from autocompyute.factories import (
     zeros,
     zeros_like,
 )
+from autocompyute.ops.linalg import einsum
+from autocompyute.ops.movement import concat, stack, where
 from autocompyute.tensor import Tensor
 
 __version__ = "0.1.0"
@@ -52,7 +54,9 @@ __all__ = [
     "arange",
     "autograd",
     "bool_",
+    "concat",
     "cuda_available",
+    "einsum",
     "float16",
     "float32",
     "float64",
@@ -73,7 +77,9 @@ __all__ = [
     "randu",
     "randu_like",
     "set_random_seed",
+    "stack",
     "tensor",
+    "where",
     "zeros",
     "zeros_like",
 ]

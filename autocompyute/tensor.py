@@ -61,7 +61,7 @@ class Tensor(_engine.TensorCore):
         req_grad: whether gradients flow to or through this tensor.
 
     >>> Tensor([[1.0, 2.0]])
-    Tensor([[1., 2.]], dtype=float32, device=cpu)
+    Tensor([[1.0000, 2.0000]], dtype=float32, device=cpu)
     """
 
     __slots__ = ()
