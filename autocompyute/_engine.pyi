@@ -49,9 +49,10 @@ class TensorCore:
 class OpNode:
     """Storage of one recorded operation: its inputs, saved arrays and backward-pass state."""
 
-    parents: tuple[Any, ...] | None
-    saved: tuple[Any, ...] | None
-    needs_grad: tuple[bool, ...] | None
+    # None outside a recorded graph (and once freed); ops only read them where they are set.
+    parents: tuple[Any, ...]
+    saved: tuple[Any, ...]
+    needs_grad: tuple[bool, ...]
     kwargs: Mapping[str, Any]
     xp: ModuleType
     seq: int
