@@ -16,7 +16,7 @@ is_grad_enabled = _engine.is_grad_enabled
 set_grad_enabled = _engine.set_grad_enabled
 
 
-class no_autograd_tracking:
+class no_autograd_tracking:  # noqa: N801 (lower case: used like a function, as in the spec)
     """Context manager and decorator under which operations record no graph.
 
     The setting is per thread. Results computed inside do not require grad.
