@@ -7,7 +7,7 @@ Ops never import `numpy` or `cupy` directly; they ask for the array module of th
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import ModuleType
 from typing import Any
 
@@ -31,6 +31,8 @@ class Device:
     """
 
     __slots__ = ("index", "type")
+    type: str  # "cpu" or "cuda"
+    index: int | None  # GPU number; None for the cpu
 
     def __init__(self, spec: str | Device = "cpu") -> None:
         if isinstance(spec, Device):
@@ -82,7 +84,7 @@ DeviceLike = str | Device
 CPU = Device("cpu")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cupy() -> ModuleType:
     try:
         import cupy
@@ -94,7 +96,9 @@ def _cupy() -> ModuleType:
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as error:  # CUDA driver missing or broken
-        raise RuntimeError(f"device 'cuda': CuPy is installed but CUDA is unusable: {error}") from error
+        raise RuntimeError(
+            f"device 'cuda': CuPy is installed but CUDA is unusable: {error}"
+        ) from error
     if count == 0:
         raise RuntimeError("device 'cuda': CuPy found no NVIDIA GPU")
     return cupy

@@ -18,6 +18,8 @@ import numpy
 __all__ = [
     "DType",
     "bool_",
+    "default_float",
+    "default_int",
     "float16",
     "float32",
     "float64",
@@ -25,7 +27,6 @@ __all__ = [
     "int16",
     "int32",
     "int64",
-    "default_float",
     "is_float",
     "to_dtype",
 ]
@@ -64,6 +65,9 @@ def to_dtype(dtype: Any) -> numpy.dtype:
         return int64
     if dtype is bool:
         return bool_
+    if dtype is None:
+        # NumPy reads None as float64; here it is almost always a forgotten argument.
+        raise TypeError("unsupported dtype None; pass a dtype such as 'float32'")
     if isinstance(dtype, str):
         try:
             return _BY_NAME[dtype]

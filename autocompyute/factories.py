@@ -8,7 +8,7 @@ from typing import Any
 import numpy
 
 from autocompyute.backend import DeviceLike, get_device
-from autocompyute.dtypes import default_float, default_int, to_dtype
+from autocompyute.dtypes import default_float, default_int, float32, float64, to_dtype
 from autocompyute.tensor import Tensor
 
 __all__ = [
@@ -59,13 +59,27 @@ def _generator(device: Any) -> Any:
     return _generators[key]
 
 
-def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
+def _shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], Sequence):
         shape = tuple(shape[0])
     for size in shape:
-        if not isinstance(size, int | numpy.integer) or size < 0:
-            raise ValueError(f"invalid shape {shape}: sizes must be non-negative ints")
+        if not isinstance(size, int | numpy.integer) or isinstance(size, bool) or size < 0:
+            raise ValueError(f"{name}: invalid shape {shape}; sizes must be non-negative ints")
     return tuple(int(size) for size in shape)
+
+
+def _dtype(dtype: Any, default: numpy.dtype, name: str) -> numpy.dtype:
+    if dtype is None:
+        return default
+    try:
+        return to_dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"{name}: {error}") from None
+
+
+def _sample_dtype(dtype: numpy.dtype) -> numpy.dtype:
+    """The dtype to draw floats in: the generators (NumPy's and CuPy's) support only these two."""
+    return dtype if dtype == float64 else float32
 
 
 def _finish(array: Any, req_grad: bool) -> Tensor:
@@ -94,10 +108,12 @@ def full(
     device: DeviceLike | None = None,
     req_grad: bool = False,
 ) -> Tensor:
-    """Creates a tensor of `shape` filled with `value` (float32 unless `dtype` says otherwise)."""
-    resolved = to_dtype(dtype) if dtype is not None else default_float
-    xp = get_device(device).xp
-    return _finish(xp.full(_shape(shape), value, dtype=resolved), req_grad)
+    """Creates a tensor of `shape` filled with `value` (float32 unless `dtype` says otherwise).
+
+    >>> full(2, value=7, dtype="int32")
+    Tensor([7, 7], dtype=int32, device=cpu)
+    """
+    return _filled("full", shape, value, dtype, device, req_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, device: DeviceLike | None = None,
@@ -107,13 +123,20 @@ def ones(*shape: Any, dtype: Any = None, device: DeviceLike | None = None,
     >>> ones(2, 3).shape
     (2, 3)
     """
-    return full(*shape, value=1, dtype=dtype, device=device, req_grad=req_grad)
+    return _filled("ones", shape, 1, dtype, device, req_grad)
 
 
 def zeros(*shape: Any, dtype: Any = None, device: DeviceLike | None = None,
           req_grad: bool = False) -> Tensor:
     """Creates a tensor of zeros."""
-    return full(*shape, value=0, dtype=dtype, device=device, req_grad=req_grad)
+    return _filled("zeros", shape, 0, dtype, device, req_grad)
+
+
+def _filled(name: str, shape: tuple[Any, ...], value: Any, dtype: Any,
+            device: DeviceLike | None, req_grad: bool) -> Tensor:
+    resolved = _dtype(dtype, default_float, name)
+    xp = get_device(device).xp
+    return _finish(xp.full(_shape(shape, name), value, dtype=resolved), req_grad)
 
 
 def arange(
@@ -131,11 +154,13 @@ def arange(
     """
     if stop is None:
         start, stop = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
     if dtype is None:
         all_ints = all(isinstance(v, int) for v in (start, stop, step))
         resolved = default_int if all_ints else default_float
     else:
-        resolved = to_dtype(dtype)
+        resolved = _dtype(dtype, default_float, "arange")
     xp = get_device(device).xp
     return _finish(xp.arange(start, stop, step, dtype=resolved), req_grad)
 
@@ -148,11 +173,23 @@ def randn(
     device: DeviceLike | None = None,
     req_grad: bool = False,
 ) -> Tensor:
-    """Normally distributed values with `mean` and variance `var`."""
+    """Normally distributed values with `mean` and variance `var`.
+
+    >>> randn(2, 3, mean=1.0, var=4.0).shape
+    (2, 3)
+    """
     resolved_device = get_device(device)
-    resolved = to_dtype(dtype) if dtype is not None else default_float
+    resolved = _dtype(dtype, default_float, "randn")
     _need_float(resolved, "randn")
-    values = _generator(resolved_device).normal(mean, var**0.5, _shape(shape))
+    if not var >= 0:
+        raise ValueError(f"randn: var must be non-negative, got {var}")
+    generator = _generator(resolved_device)
+    # standard_normal exists on both NumPy's and CuPy's generators (CuPy's has no `normal`).
+    values = generator.standard_normal(_shape(shape, "randn"), dtype=_sample_dtype(resolved))
+    if var != 1:
+        values *= var**0.5
+    if mean != 0:
+        values += mean
     return _finish(values.astype(resolved, copy=False), req_grad)
 
 
@@ -164,12 +201,25 @@ def randu(
     device: DeviceLike | None = None,
     req_grad: bool = False,
 ) -> Tensor:
-    """Uniformly distributed values in [low, high)."""
+    """Uniformly distributed values in [low, high).
+
+    >>> values = randu(100, low=2.0, high=3.0)
+    >>> bool((values >= 2.0).all() and (values < 3.0).all())
+    True
+    """
     resolved_device = get_device(device)
-    resolved = to_dtype(dtype) if dtype is not None else default_float
+    resolved = _dtype(dtype, default_float, "randu")
     _need_float(resolved, "randu")
-    values = _generator(resolved_device).uniform(low, high, _shape(shape))
-    return _finish(values.astype(resolved, copy=False), req_grad)
+    if not low <= high:
+        raise ValueError(f"randu: low must not exceed high, got low={low}, high={high}")
+    generator = _generator(resolved_device)
+    values = generator.random(_shape(shape, "randu"), dtype=_sample_dtype(resolved))
+    values *= high - low
+    values += low
+    values = values.astype(resolved, copy=False)
+    # Rounding of low + (high - low) * u (and of the cast to float16) can land exactly on high.
+    largest_below_high = numpy.nextafter(resolved.type(high), resolved.type(low))
+    return _finish(resolved_device.xp.minimum(values, largest_below_high, out=values), req_grad)
 
 
 def randi(
@@ -179,18 +229,43 @@ def randi(
     dtype: Any = None,
     device: DeviceLike | None = None,
 ) -> Tensor:
-    """Random integers in [low, high)."""
+    """Random integers in [low, high) (int64 unless `dtype` says otherwise).
+
+    >>> randi(3, low=0, high=1).data.tolist()
+    [0, 0, 0]
+    """
     resolved_device = get_device(device)
-    resolved = to_dtype(dtype) if dtype is not None else default_int
-    values = _generator(resolved_device).integers(low, high, _shape(shape))
+    resolved = _dtype(dtype, default_int, "randi")
+    if not low < high:
+        raise ValueError(f"randi: low must be less than high, got low={low}, high={high}")
+    if resolved.kind in "iub":
+        info = numpy.iinfo(resolved) if resolved.kind != "b" else None
+        smallest, largest = (0, 1) if info is None else (info.min, info.max)
+        if low < smallest or high - 1 > largest:
+            raise ValueError(
+                f"randi: [{low}, {high}) does not fit dtype {resolved} "
+                f"(values from {smallest} to {largest})"
+            )
+    values = _generator(resolved_device).integers(low, high, _shape(shape, "randi"))
     return _finish(values.astype(resolved, copy=False), False)
 
 
 def randperm(n: int, dtype: Any = None, device: DeviceLike | None = None) -> Tensor:
-    """A random permutation of 0..n-1."""
+    """A random permutation of 0..n-1.
+
+    >>> sorted(randperm(4).data.tolist())
+    [0, 1, 2, 3]
+    """
+    if not isinstance(n, int | numpy.integer) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
     resolved_device = get_device(device)
-    resolved = to_dtype(dtype) if dtype is not None else default_int
-    values = _generator(resolved_device).permutation(n)
+    resolved = _dtype(dtype, default_int, "randperm")
+    generator = _generator(resolved_device)
+    if hasattr(generator, "permutation"):
+        values = generator.permutation(int(n))
+    else:
+        # CuPy's generator has no permutation: sorting uniform keys gives a uniform one.
+        values = resolved_device.xp.argsort(generator.random(int(n)))
     return _finish(values.astype(resolved, copy=False), False)
 
 

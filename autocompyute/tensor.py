@@ -66,6 +66,10 @@ class Tensor(_engine.TensorCore):
 
     __slots__ = ()
 
+    # NumPy arrays and scalars on the left of an operator defer to the tensor's reflected method,
+    # so `numpy.float32(2) * x` stays in the graph.
+    __array_ufunc__ = None
+
     def __init__(
         self,
         data: Any,
@@ -650,6 +654,9 @@ def _promote(tensor: Tensor, other: Any) -> tuple[Tensor, Any]:
             return tensor, other.as_type(own_dtype)
         if other_dtype.kind == "f" and own_dtype.kind != "f":
             return tensor.as_type(other_dtype), other
+        if other_dtype.kind == "f":  # two float dtypes: both become the wider one
+            wider = numpy.promote_types(own_dtype, other_dtype)
+            return tensor.as_type(wider), other.as_type(wider)
         return tensor, other
     if other_type is float:
         if tensor.data.dtype.kind != "f":

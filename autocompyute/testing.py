@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy
 
+from autocompyute.autograd.grad_mode import no_autograd_tracking
 from autocompyute.tensor import Tensor
 
 __all__ = ["gradcheck", "numerical_grads"]
@@ -17,7 +18,8 @@ def numerical_grads(
 ) -> list[numpy.ndarray | None]:
     """Central finite-difference gradients of `function(*inputs).sum()` w.r.t. each input.
 
-    Inputs that do not require grad get None. Works on float64 copies of the data.
+    Inputs that do not require grad get None. Each input's data is perturbed in place (and
+    restored), so the inputs should be float64; the result is a NumPy array for any device.
     """
     grads: list[numpy.ndarray | None] = []
     for tensor in inputs:
@@ -26,22 +28,27 @@ def numerical_grads(
             continue
         data = tensor.data
         grad = numpy.zeros(data.shape, dtype=numpy.float64)
-        flat = data.reshape(-1) if data.flags.c_contiguous else None
         for index in numpy.ndindex(*data.shape):
             original = data[index].copy()
             data[index] = original + eps
-            plus = float(_total(function(*inputs)))
+            plus = _total(function, inputs)
             data[index] = original - eps
-            minus = float(_total(function(*inputs)))
+            minus = _total(function, inputs)
             data[index] = original
             grad[index] = (plus - minus) / (2 * eps)
-        del flat
         grads.append(grad)
     return grads
 
 
-def _total(output: Tensor) -> Any:
-    return numpy.asarray(output.data, dtype=numpy.float64).sum()
+def _total(function: Callable[..., Tensor], inputs: Sequence[Tensor]) -> float:
+    # The perturbed evaluations need no graph; building one would only cost time and memory.
+    with no_autograd_tracking():
+        output = function(*inputs)
+    return float(_to_numpy(output.data).astype(numpy.float64).sum())
+
+
+def _to_numpy(array: Any) -> numpy.ndarray:
+    return array if isinstance(array, numpy.ndarray) else array.get()
 
 
 def gradcheck(
@@ -78,7 +85,7 @@ def gradcheck(
             if numpy.allclose(expected, 0, atol=atol):
                 continue
             raise AssertionError(f"input {index}: backward produced no gradient")
-        got = numpy.asarray(got)
+        got = _to_numpy(got)
         if got.shape != expected.shape:
             raise AssertionError(f"input {index}: gradient shape {got.shape}, "
                                  f"expected {expected.shape}")
