@@ -1,8 +1,23 @@
 """Functional neural-network ops: `import autocompyute.nn.functional as F`."""
 
-# Exports resolve lazily while the package is assembled; see _EXPORTS.
 import importlib
 from typing import Any
+
+from autocompyute.nn.functional.activations import (
+    gelu,
+    leaky_relu,
+    log_softmax,
+    relu,
+    sigmoid,
+    softmax,
+    tanh,
+)
+from autocompyute.nn.functional.attention import scaled_dot_product_attention
+from autocompyute.nn.functional.dropout import dropout
+from autocompyute.nn.functional.embedding import embedding
+from autocompyute.nn.functional.linear import linear
+from autocompyute.nn.functional.losses import bce_loss, cross_entropy_loss, mse_loss
+from autocompyute.nn.functional.normalization import batchnorm, layernorm
 
 _EXPORTS = {
     "gelu": "activations",

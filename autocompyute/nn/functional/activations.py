@@ -1,0 +1,190 @@
+"""Activation functions: gelu, relu, leaky_relu, sigmoid, tanh, softmax, log_softmax."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from autocompyute.autograd.op import Op
+from autocompyute.ops.shapes import normalize_dim
+from autocompyute.ops.unary import ReLU, Sigmoid, Tanh
+from autocompyute.tensor import Tensor, _float_operand
+
+__all__ = ["gelu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "tanh"]
+
+_GELU_SCALE = math.sqrt(2.0 / math.pi)
+_GELU_CUBIC = 0.044715
+
+
+class GELU(Op):
+    """Gaussian error linear unit, tanh approximation, as x * sigmoid(2u), u = c (x + a x^3).
+
+    `0.5 (1 + tanh(u))` equals `sigmoid(2u) = 1 / (1 + exp(-2u))`, which has no cancellation
+    for large |x| (unlike `1 + tanh(u)` near -1) and needs fewer passes over the data.
+    """
+
+    def forward(self, x: Any) -> Any:
+        xp = self.xp
+        decay = x * x
+        decay *= -2.0 * _GELU_SCALE * _GELU_CUBIC
+        decay -= 2.0 * _GELU_SCALE
+        decay *= x  # -2u
+        # Where exp would overflow the gate is ~0 anyway; the cap avoids overflow warnings.
+        xp.minimum(decay, 80.0 if x.dtype.itemsize >= 4 else 11.0, out=decay)
+        xp.exp(decay, out=decay)
+        gate = decay + 1.0
+        xp.reciprocal(gate, out=gate)  # sigmoid(2u)
+        self.save_for_backward(x, decay, gate)
+        return x * gate
+
+    def backward(self, grad: Any) -> Any:
+        x, decay, gate = self.saved
+        # d/dx [x s(2u)] = s + x * 2 s (1 - s) du/dx, with 1 - s = exp(-2u) s (no cancellation).
+        slope = decay * gate
+        slope *= gate
+        inner_slope = x * x
+        inner_slope *= 6.0 * _GELU_SCALE * _GELU_CUBIC
+        inner_slope += 2.0 * _GELU_SCALE
+        slope *= inner_slope
+        slope *= x
+        slope += gate
+        slope *= grad
+        return slope
+
+
+class LeakyReLU(Op):
+    """x where x > 0, else alpha * x."""
+
+    def forward(self, x: Any, *, alpha: float) -> Any:
+        positive = x > 0
+        self.save_for_backward(positive)
+        return self.xp.where(positive, x, x * alpha)
+
+    def backward(self, grad: Any) -> Any:
+        (positive,) = self.saved
+        return self.xp.where(positive, grad, grad * self.kwargs["alpha"])
+
+
+class Softmax(Op):
+    """exp(x) / sum(exp(x)) along `dim`, shifted by the maximum for stability."""
+
+    def forward(self, x: Any, *, dim: int) -> Any:
+        xp = self.xp
+        out = x - x.max(axis=dim, keepdims=True)
+        xp.exp(out, out=out)
+        out /= out.sum(axis=dim, keepdims=True)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        (out,) = self.saved
+        # Jacobian-vector product of softmax: out * (grad - <grad, out>)
+        weighted = grad * out
+        result = grad - weighted.sum(axis=self.kwargs["dim"], keepdims=True)
+        result *= out
+        return result
+
+
+class LogSoftmax(Op):
+    """x - log(sum(exp(x))) along `dim`, shifted by the maximum for stability."""
+
+    def forward(self, x: Any, *, dim: int) -> Any:
+        xp = self.xp
+        out = x - x.max(axis=dim, keepdims=True)
+        out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        (out,) = self.saved
+        probabilities = self.xp.exp(out)
+        probabilities *= grad.sum(axis=self.kwargs["dim"], keepdims=True)
+        return grad - probabilities
+
+
+def gelu(x: Tensor) -> Tensor:
+    """Gaussian error linear unit, tanh approximation (as in GPT-2 and the original AutoCompyute).
+
+    `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`, PyTorch's `gelu(x, approximate="tanh")`.
+
+    Args:
+        x: input of any shape.
+
+    Returns:
+        Tensor of the same shape.
+
+    >>> import autocompyute as ac
+    >>> gelu(ac.tensor([0.0, 1.0]))
+    Tensor([0.0000, 0.8412], dtype=float32, device=cpu)
+    """
+    return GELU.apply(_float_operand(x))
+
+
+def relu(x: Tensor) -> Tensor:
+    """Rectified linear unit `max(x, 0)` (op `ReLU`).
+
+    >>> import autocompyute as ac
+    >>> relu(ac.tensor([-1.0, 2.0]))
+    Tensor([0.0000, 2.0000], dtype=float32, device=cpu)
+    """
+    return ReLU.apply(x)
+
+
+def leaky_relu(x: Tensor, alpha: float = 0.01) -> Tensor:
+    """Leaky rectified linear unit: `x` where `x > 0`, else `alpha * x`.
+
+    Args:
+        x: input of any shape.
+        alpha: slope for negative inputs.
+
+    >>> import autocompyute as ac
+    >>> leaky_relu(ac.tensor([-1.0, 2.0]), alpha=0.1)
+    Tensor([-0.1000,  2.0000], dtype=float32, device=cpu)
+    """
+    return LeakyReLU.apply(_float_operand(x), alpha=float(alpha))
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """Logistic sigmoid `1 / (1 + exp(-x))`, elementwise."""
+    return Sigmoid.apply(_float_operand(x))
+
+
+def tanh(x: Tensor) -> Tensor:
+    """Hyperbolic tangent, elementwise."""
+    return Tanh.apply(_float_operand(x))
+
+
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """Softmax along `dim`: non-negative values that sum to 1 (stable for large inputs).
+
+    Args:
+        x: input of any shape (at least 1 dim).
+        dim: the dim to normalize.
+
+    Returns:
+        Tensor of the same shape.
+
+    >>> import autocompyute as ac
+    >>> softmax(ac.tensor([0.0, 0.0]))
+    Tensor([0.5000, 0.5000], dtype=float32, device=cpu)
+    """
+    resolved = normalize_dim(dim, x.ndim, "softmax")
+    return Softmax.apply(_float_operand(x), dim=resolved)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """Logarithm of the softmax along `dim`, computed without overflow or log(0).
+
+    Args:
+        x: input of any shape (at least 1 dim).
+        dim: the dim to normalize.
+
+    Returns:
+        Tensor of the same shape.
+
+    >>> import autocompyute as ac
+    >>> log_softmax(ac.tensor([1e4, 0.0]))
+    Tensor([     0.0000, -10000.0000], dtype=float32, device=cpu)
+    """
+    resolved = normalize_dim(dim, x.ndim, "log_softmax")
+    return LogSoftmax.apply(_float_operand(x), dim=resolved)

@@ -1,0 +1,149 @@
+"""Scaled dot-product attention as one fused op (all heads at once)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from autocompyute.autograd.op import Op
+from autocompyute.nn.functional.dropout import random_keep_mask
+from autocompyute.tensor import Tensor
+
+__all__ = ["scaled_dot_product_attention"]
+
+
+class ScaledDotProductAttention(Op):
+    """softmax(q @ k^T * scale + mask) @ v, with optional inverted dropout on the weights.
+
+    `mask` is a raw array broadcastable to (..., T, S): boolean (True = attend) or additive
+    (e.g. 0 / -inf). `keep` is a boolean dropout mask of shape (..., T, S) or None.
+    """
+
+    def forward(
+        self, q: Any, k: Any, v: Any, *, scale: float, mask: Any, keep: Any, keep_scale: float
+    ) -> Any:
+        xp = self.xp
+        scores = q @ xp.swapaxes(k, -1, -2)
+        scores *= scale
+        if mask is not None:
+            if mask.dtype.kind == "b":
+                scores = xp.where(mask, scores, -xp.inf)
+            else:
+                scores += mask
+        # Softmax over the keys, in place on the scores buffer.
+        scores -= scores.max(axis=-1, keepdims=True)
+        xp.exp(scores, out=scores)
+        scores /= scores.sum(axis=-1, keepdims=True)
+        weights = scores
+        self.save_for_backward(q, k, v, weights)
+        if keep is not None:
+            weights = weights * keep
+            weights *= keep_scale
+        return weights @ v
+
+    def backward(self, grad: Any) -> tuple[Any, Any, Any]:
+        xp = self.xp
+        q, k, v, weights = self.saved
+        keep, keep_scale = self.kwargs["keep"], self.kwargs["keep_scale"]
+        needs_grad = self.needs_grad
+        grad_q = grad_k = grad_v = None
+        if needs_grad[2]:
+            dropped = weights if keep is None else weights * keep * keep_scale
+            grad_v = xp.swapaxes(dropped, -1, -2) @ grad
+            del dropped
+        if needs_grad[0] or needs_grad[1]:
+            grad_weights = grad @ xp.swapaxes(v, -1, -2)
+            if keep is not None:
+                grad_weights *= keep
+                grad_weights *= keep_scale
+            # Softmax backward, then the scale of the scores.
+            grad_scores = grad_weights
+            grad_scores -= (grad_weights * weights).sum(axis=-1, keepdims=True)
+            grad_scores *= weights
+            grad_scores *= self.kwargs["scale"]
+            if needs_grad[0]:
+                grad_q = grad_scores @ k
+            if needs_grad[1]:
+                grad_k = xp.swapaxes(grad_scores, -1, -2) @ q
+        return grad_q, grad_k, grad_v
+
+
+def scaled_dot_product_attention(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    training: bool = True,
+    is_causal: bool = False,
+) -> Tensor:
+    """Attention `softmax(q @ k^T / sqrt(D) + mask) @ v`, all heads in one fused op.
+
+    Args:
+        q: queries of shape (..., T, D), e.g. (B, H, T, D).
+        k: keys of shape (..., S, D).
+        v: values of shape (..., S, Dv).
+        mask: optional mask broadcastable to (..., T, S): boolean (True where a query may
+            attend to a key) or additive float (0 to keep, -inf to block). It gets no gradient.
+        dropout_p: dropout probability on the attention weights (applied only when `training`).
+        training: whether dropout is active.
+        is_causal: block keys after each query position (a lower-triangular mask).
+
+    Returns:
+        Tensor of shape (..., T, Dv).
+
+    >>> import autocompyute as ac
+    >>> q = k = v = ac.randn(2, 4, 8, 16)
+    >>> scaled_dot_product_attention(q, k, v, is_causal=True).shape
+    (2, 4, 8, 16)
+    """
+    if q.ndim < 2 or k.ndim != q.ndim or v.ndim != q.ndim:
+        raise ValueError(
+            f"scaled_dot_product_attention: q, k, v must have shapes (..., T, D), (..., S, D), "
+            f"(..., S, Dv) with the same number of dims, got {q.shape}, {k.shape}, {v.shape}"
+        )
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ValueError(
+            f"scaled_dot_product_attention: shapes do not fit: q {q.shape}, k {k.shape}, "
+            f"v {v.shape} (need q and k to share D and k and v to share S)"
+        )
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(
+            f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}"
+        )
+    n_queries, n_keys = q.shape[-2], k.shape[-2]
+    xp = q.device.xp
+    mask_data = None
+    if mask is not None:
+        mask_data = mask.data if isinstance(mask, Tensor) else xp.asarray(mask)
+        if mask_data.ndim < 2 or mask_data.shape[-2:] != (n_queries, n_keys):
+            raise ValueError(
+                f"scaled_dot_product_attention: mask of shape {tuple(mask_data.shape)} does not "
+                f"match the scores of shape (..., {n_queries}, {n_keys})"
+            )
+        if mask_data.dtype.kind not in "bf":
+            raise TypeError(
+                f"scaled_dot_product_attention: mask must be boolean or float, got "
+                f"{mask_data.dtype}"
+            )
+        if mask_data.dtype.kind == "f" and mask_data.dtype != q.dtype:
+            mask_data = mask_data.astype(q.dtype)
+    if is_causal:
+        causal = xp.tril(xp.ones((n_queries, n_keys), dtype=bool))
+        mask_data = causal if mask_data is None else _combine(mask_data, causal, xp)
+    keep, keep_scale = None, 1.0
+    if training and dropout_p > 0.0:
+        scores_shape = (*q.shape[:-1], n_keys)
+        keep = random_keep_mask(scores_shape, dropout_p, q)
+        keep_scale = 0.0 if dropout_p == 1.0 else 1.0 / (1.0 - dropout_p)
+    return ScaledDotProductAttention.apply(
+        q, k, v, scale=1.0 / math.sqrt(q.shape[-1]), mask=mask_data, keep=keep,
+        keep_scale=keep_scale,
+    )
+
+
+def _combine(mask: Any, causal: Any, xp: Any) -> Any:
+    """Combines a user mask with the causal mask (the result blocks what either blocks)."""
+    if mask.dtype.kind == "b":
+        return mask & causal
+    return xp.where(causal, mask, -xp.inf).astype(mask.dtype)

@@ -1,0 +1,1 @@
+"""Neural-network layers (modules); import them from `autocompyute.nn`."""

@@ -1,0 +1,381 @@
+"""The `Module` base class and the tensors it owns: `Parameter` (trained) and `Buffer` (state).
+
+A module registers every `Parameter`, `Buffer` and `Module` assigned to one of its attributes,
+in assignment order. The registered objects also stay ordinary instance attributes, so reading
+`self.w` in `forward` costs a plain attribute lookup.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy
+
+from autocompyute.backend import DeviceLike, device_of, get_device, move_array
+from autocompyute.tensor import Tensor
+
+__all__ = ["Buffer", "Module", "Parameter"]
+
+_ndarray = numpy.ndarray
+
+
+class Parameter(Tensor):
+    """A trainable tensor: always a leaf that requires grad, registered by modules.
+
+    Args:
+        data: a Tensor (its array is shared, not copied) or array-like float values.
+        label: name shown in graph drawings (layers pass e.g. "Weights" or "Biases").
+
+    >>> p = Parameter(numpy.zeros((2, 3), dtype="float32"))
+    >>> p.req_grad, p.shape
+    (True, (2, 3))
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, label: str | None = "Parameter") -> None:
+        array = data.data if isinstance(data, Tensor) else data
+        super().__init__(array)
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"Parameter: data must have a float dtype, got {self.data.dtype}")
+        self.label = label
+        self.req_grad = True
+
+    def __repr__(self) -> str:
+        return "Parameter" + _tensor_repr_body(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy.deepcopy and pickle rebuild a Parameter (not a plain Tensor), with its gradient
+        return (_rebuild_parameter, (self.data, self.grad, self.label))
+
+
+class Buffer(Tensor):
+    """A tensor of module state that is saved in state dicts but never trained.
+
+    Examples are batch-norm running statistics.
+
+    Args:
+        data: a Tensor (its array is shared, not copied) or array-like values.
+        label: name shown in graph drawings.
+
+    >>> Buffer(numpy.ones(2, dtype="float32")).req_grad
+    False
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, label: str | None = "Buffer") -> None:
+        array = data.data if isinstance(data, Tensor) else data
+        super().__init__(array)
+        self.label = label
+
+    def __repr__(self) -> str:
+        return "Buffer" + _tensor_repr_body(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Buffer, (self.data, self.label))
+
+
+def _rebuild_parameter(data: Any, grad: Any, label: str | None) -> Parameter:
+    parameter = Parameter(data, label=label)
+    parameter.grad = grad
+    return parameter
+
+
+def _tensor_repr_body(tensor: Tensor) -> str:
+    text = Tensor.__repr__(tensor)
+    return text[len("Tensor"):]
+
+
+class Module:
+    """Base class of neural-network layers and models.
+
+    Subclasses call `super().__init__()` first, assign their parameters, buffers and
+    sub-modules to attributes, and implement `forward`. Calling the module runs `forward`.
+
+    Attributes:
+        training: whether the module is in training mode (see `train` and `eval`).
+
+    >>> class Affine(Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = Parameter(numpy.ones((2, 3), dtype="float32"))
+    ...     def forward(self, x):
+    ...         return x @ self.w.T
+    >>> Affine().n_params
+    6
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------------ registration
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        registries = self.__dict__.get("_parameters"), self.__dict__.get("_buffers"), \
+            self.__dict__.get("_modules")
+        if registries[0] is None:
+            if isinstance(value, Parameter | Buffer | Module):
+                raise AttributeError(
+                    f"{type(self).__name__}: call super().__init__() before assigning "
+                    f"parameters, buffers or sub-modules (assigning {name!r})"
+                )
+            object.__setattr__(self, name, value)
+            return
+        for registry in registries:
+            registry.pop(name, None)  # a name belongs to at most one registry
+        if isinstance(value, Parameter):
+            registries[0][name] = value
+        elif isinstance(value, Buffer):
+            registries[1][name] = value
+        elif isinstance(value, Module):
+            registries[2][name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, parameter: Parameter) -> None:
+        """Registers `parameter` under `name` (same as assigning it to an attribute)."""
+        if not isinstance(parameter, Parameter):
+            raise TypeError(f"register_parameter: expected a Parameter, got "
+                            f"{type(parameter).__name__}")
+        setattr(self, name, parameter)
+
+    def register_buffer(self, name: str, buffer: Buffer | Tensor) -> None:
+        """Registers `buffer` (a Buffer, or a Tensor wrapped into one) under `name`."""
+        setattr(self, name, buffer if isinstance(buffer, Buffer) else Buffer(buffer))
+
+    def register_module(self, name: str, module: Module) -> None:
+        """Registers `module` under `name` (same as assigning it to an attribute)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"register_module: expected a Module, got {type(module).__name__}")
+        setattr(self, name, module)
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Computes the module's output; subclasses implement it."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ traversal
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """Yields (dotted name, module) for this module ("" for itself) and every descendant.
+
+        A module reachable along several paths is yielded once.
+        """
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [
+                (f"{name}.{child_name}" if name else child_name, child)
+                for child_name, child in module._modules.items()
+            ]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        """Yields this module and every descendant module (each once)."""
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Yields (name, module) for the direct sub-modules."""
+        seen: set[int] = set()
+        for name, module in self._modules.items():
+            if id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        """Yields the direct sub-modules."""
+        for _, module in self.named_children():
+            yield module
+
+    def named_parameters(self, prefix: str = "",
+                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """Yields (dotted name, parameter), e.g. ("lin1.w", ...); shared parameters once."""
+        yield from self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Yields every parameter of this module and (with `recurse`) its descendants, once."""
+        for _, parameter in self.named_parameters(recurse=recurse):
+            yield parameter
+
+    def named_buffers(self, prefix: str = "",
+                      recurse: bool = True) -> Iterator[tuple[str, Buffer]]:
+        """Yields (dotted name, buffer) for this module and its descendants."""
+        yield from self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Buffer]:
+        """Yields every buffer of this module and (with `recurse`) its descendants, once."""
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def _named_members(self, registry: str, prefix: str,
+                       recurse: bool) -> Iterator[tuple[str, Any]]:
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        seen: set[int] = set()
+        for module_name, module in modules:
+            for name, member in getattr(module, registry).items():
+                if id(member) in seen:
+                    continue
+                seen.add(id(member))
+                yield (f"{module_name}.{name}" if module_name else name), member
+
+    @property
+    def n_params(self) -> int:
+        """The number of trainable values (elements of all parameters, shared ones once)."""
+        return sum(int(parameter.data.size) for parameter in self.parameters())
+
+    # ------------------------------------------------------------------ modes and devices
+
+    def train(self, mode: bool = True) -> Module:
+        """Sets training mode (`mode=True`) or evaluation mode on this module and descendants."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Sets evaluation mode (e.g. dropout off, batch norm uses running statistics)."""
+        return self.train(False)
+
+    def to(self, device: DeviceLike) -> Module:
+        """Moves all parameters, their gradients and buffers to `device`, in place.
+
+        The Parameter and Buffer objects stay the same (optimizers keep working); only their
+        arrays move. Returns the module itself.
+        """
+        target = get_device(device)
+        for tensor in (*self.parameters(), *self.buffers()):
+            tensor.data = move_array(tensor.data, target)
+            grad = tensor.grad
+            if grad is not None:
+                tensor.grad = move_array(grad, target)
+        return self
+
+    def cpu(self) -> Module:
+        """Moves the module to the CPU (see `to`)."""
+        return self.to("cpu")
+
+    def cuda(self, index: int = 0) -> Module:
+        """Moves the module to GPU `index` (see `to`)."""
+        return self.to(f"cuda:{index}")
+
+    def zero_grad(self) -> None:
+        """Sets the gradients of all parameters to None."""
+        for parameter in self.parameters():
+            parameter.grad = None
+
+    # ------------------------------------------------------------------ state dicts
+
+    def state_dict(self) -> OrderedDict[str, Any]:
+        """Returns copies of all parameter and buffer arrays, keyed by dotted name.
+
+        Each module contributes its parameters, then its buffers, then its sub-modules' entries
+        (e.g. "lin1.w", "lin1.b", "bn.rmean"). Arrays stay on their device.
+        """
+        return OrderedDict(
+            (name, tensor.data.copy()) for name, tensor in self._state_tensors().items()
+        )
+
+    get_state_dict = state_dict
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
+        """Copies arrays from `state` into this module's parameters and buffers.
+
+        Every entry is checked before anything changes: names (missing and unexpected ones,
+        unless `strict` is False), shapes and dtypes. All problems are reported together in one
+        ValueError and the module is left untouched. Values may be NumPy/CuPy arrays or
+        Tensors; they are copied onto the device of the tensor they replace.
+
+        Args:
+            state: mapping from dotted name to array, as returned by `state_dict()`.
+            strict: whether missing and unexpected names are errors.
+
+        Raises:
+            ValueError: listing every mismatch.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: expected a mapping of name -> array, got "
+                            f"{type(state).__name__}")
+        targets = self._state_tensors()
+        problems: list[str] = []
+        updates: list[tuple[Tensor, Any]] = []
+        for name, tensor in targets.items():
+            if name not in state:
+                if strict:
+                    problems.append(f"missing key {name!r} (expected shape {tensor.shape}, "
+                                    f"dtype {tensor.dtype})")
+                continue
+            value = state[name]
+            array = value.data if isinstance(value, Tensor) else value
+            if not (isinstance(array, _ndarray) or hasattr(array, "__cuda_array_interface__")):
+                problems.append(f"{name!r}: expected an array, got {type(value).__name__}")
+                continue
+            if tuple(array.shape) != tensor.shape:
+                problems.append(f"{name!r}: shape mismatch, checkpoint has "
+                                f"{tuple(array.shape)}, module has {tensor.shape}")
+            if array.dtype != tensor.dtype:
+                problems.append(f"{name!r}: dtype mismatch, checkpoint has {array.dtype}, "
+                                f"module has {tensor.dtype}")
+            updates.append((tensor, array))
+        if strict:
+            problems.extend(f"unexpected key {name!r}" for name in state if name not in targets)
+        if problems:
+            raise ValueError(
+                f"load_state_dict: {type(self).__name__} cannot load this state dict "
+                f"({len(problems)} problem{'s' if len(problems) > 1 else ''}; nothing was "
+                "changed):\n  " + "\n  ".join(problems)
+            )
+        for tensor, array in updates:
+            device = device_of(tensor.data)
+            moved = move_array(array, device)
+            tensor.data = moved.copy() if moved is array else moved
+
+    def _state_tensors(self) -> OrderedDict[str, Tensor]:
+        tensors: OrderedDict[str, Tensor] = OrderedDict()
+        seen: set[int] = set()
+        for module_name, module in self.named_modules():
+            for registry in (module._parameters, module._buffers):
+                for name, tensor in registry.items():
+                    if id(tensor) not in seen:
+                        seen.add(id(tensor))
+                        tensors[f"{module_name}.{name}" if module_name else name] = tensor
+        return tensors
+
+    # ------------------------------------------------------------------ printing
+
+    def extra_repr(self) -> str:
+        """The configuration shown inside this module's repr parentheses (layers override)."""
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        if not self._modules:
+            return f"{type(self).__name__}({extra})"
+        lines = [f"{type(self).__name__}("]
+        if extra:
+            lines.extend(f"  {line}" for line in extra.split("\n"))
+        for name, module in self._modules.items():
+            child = repr(module).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child}")
+        lines.append(")")
+        return "\n".join(lines)
