@@ -1,0 +1,472 @@
+"""Convolutions and max pooling as fused ops (conv1d, conv2d, conv_transpose2d, maxpool2d).
+
+Each convolution is one matrix product between the weights and the input's sliding windows
+("im2col", a strided view copied once), with the batch folded into the columns. Internally the
+arrays are laid out channels-first and batch-last, (C, *spatial, B): then every kernel tap of a
+window is a block with long contiguous runs, which makes both the window copy (im2col) and its
+adjoint, the scatter-add over kernel taps (col2im), fast. Outputs are returned as (B, C, *spatial)
+views of that layout; a following convolution reads them back without a copy.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+from autocompyute.autograd.op import Op
+from autocompyute.tensor import Tensor
+
+__all__ = ["conv1d", "conv2d", "conv_transpose2d", "maxpool2d"]
+
+
+# ---------------------------------------------------------------------------------- layout helpers
+
+
+def _to_channels_first(xp: Any, x: Any, padding: tuple[int, ...]) -> Any:
+    """(B, C, *spatial) -> C-contiguous (C, *padded spatial, B), zero-padded on both sides."""
+    spatial_dims = x.ndim - 2
+    moved = x.transpose(1, *range(2, 2 + spatial_dims), 0)
+    if not any(padding):
+        return xp.ascontiguousarray(moved)
+    padded_shape = (
+        x.shape[1], *(size + 2 * pad for size, pad in zip(x.shape[2:], padding)), x.shape[0]
+    )
+    padded = xp.zeros(padded_shape, dtype=x.dtype)
+    padded[_interior(padding, x.shape[2:])] = moved
+    return padded
+
+
+def _to_batch_first(array: Any) -> Any:
+    """(C, *spatial, B) -> a (B, C, *spatial) view."""
+    return array.transpose(array.ndim - 1, *range(array.ndim - 1))
+
+
+def _interior(padding: tuple[int, ...], size: tuple[int, ...]) -> tuple[slice, ...]:
+    """Index of the unpadded region of a (C, *padded spatial, B) array."""
+    inner = tuple(slice(pad, pad + extent) for pad, extent in zip(padding, size))
+    return (slice(None), *inner, slice(None))
+
+
+def _unfold(
+    xp: Any,
+    array: Any,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    out_size: tuple[int, ...],
+) -> Any:
+    """Sliding windows: (C, *spatial, B) -> columns (C * prod(kernel), prod(out_size) * B)."""
+    channel_stride, *spatial_strides, batch_stride = array.strides
+    tap_strides = tuple(s * d for s, d in zip(spatial_strides, dilation))
+    step_strides = tuple(s * st for s, st in zip(spatial_strides, stride))
+    windows = xp.lib.stride_tricks.as_strided(
+        array,
+        shape=(array.shape[0], *kernel, *out_size, array.shape[-1]),
+        strides=(channel_stride, *tap_strides, *step_strides, batch_stride),
+    )
+    rows = array.shape[0] * math.prod(kernel)
+    return xp.ascontiguousarray(windows).reshape(rows, math.prod(out_size) * array.shape[-1])
+
+
+def _fold(
+    xp: Any,
+    columns: Any,
+    channels: int,
+    padded_size: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    out_size: tuple[int, ...],
+) -> Any:
+    """Adjoint of `_unfold`: scatter-adds columns back to (C, *padded_size, B)."""
+    batch = columns.shape[1] // math.prod(out_size)
+    columns = columns.reshape(channels, *kernel, *out_size, batch)
+    result = xp.zeros((channels, *padded_size, batch), dtype=columns.dtype)
+    # One strided add per kernel tap; each moves whole (C, *out_size, B) blocks.
+    for tap in itertools.product(*(range(k) for k in kernel)):
+        target = tuple(
+            slice(t * d, t * d + s * (n - 1) + 1, s)
+            for t, d, s, n in zip(tap, dilation, stride, out_size)
+        )
+        result[(slice(None), *target, slice(None))] += columns[(slice(None), *tap)]
+    return result
+
+
+def _conv_out_size(
+    padded_size: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+) -> tuple[int, ...]:
+    return tuple(
+        (size - d * (k - 1) - 1) // s + 1
+        for size, k, s, d in zip(padded_size, kernel, stride, dilation)
+    )
+
+
+def _recording(op: Op) -> tuple[bool, ...]:
+    """needs_grad, or all False when the op is not part of a graph."""
+    return op.needs_grad or (False, False, False)
+
+
+# ---------------------------------------------------------------------------------- ops
+
+
+class _ConvolutionOp(Op):
+    """Cross-correlation of x (B, C, *spatial) with w (O, C, *kernel), plus optional bias (O,)."""
+
+    def forward(
+        self,
+        x: Any,
+        w: Any,
+        b: Any = None,
+        *,
+        stride: tuple[int, ...],
+        padding: tuple[int, ...],
+        dilation: tuple[int, ...],
+    ) -> Any:
+        xp = self.xp
+        kernel = w.shape[2:]
+        padded = _to_channels_first(xp, x, padding)
+        out_size = _conv_out_size(padded.shape[1:-1], kernel, stride, dilation)
+        columns = _unfold(xp, padded, kernel, stride, dilation, out_size)
+        out = w.reshape(w.shape[0], columns.shape[0]) @ columns
+        if b is not None:
+            out += b[:, None]
+        needs_grad = _recording(self)
+        # Keeping the columns (prod(kernel) times the input's size) for the weight gradient is
+        # cheaper than building them again in backward.
+        self.save_for_backward(
+            columns if needs_grad[1] else None, w if needs_grad[0] else None, x.shape, w.shape
+        )
+        return _to_batch_first(out.reshape(w.shape[0], *out_size, x.shape[0]))
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        xp = self.xp
+        columns, w, x_shape, w_shape = self.saved
+        stride, padding, dilation = (self.kwargs[k] for k in ("stride", "padding", "dilation"))
+        needs_grad = self.needs_grad
+        out_channels = w_shape[0]
+        # Free when grad is a view of this op's own layout (e.g. after an elementwise op).
+        grad_rows = xp.ascontiguousarray(
+            grad.transpose(1, *range(2, grad.ndim), 0)
+        ).reshape(out_channels, grad.size // out_channels)
+        grad_x = grad_w = grad_b = None
+        if needs_grad[0]:
+            grad_columns = w.reshape(out_channels, -1).T @ grad_rows
+            padded_size = tuple(size + 2 * pad for size, pad in zip(x_shape[2:], padding))
+            grad_padded = _fold(
+                xp, grad_columns, x_shape[1], padded_size, w_shape[2:], stride, dilation,
+                grad.shape[2:],
+            )
+            grad_x = _to_batch_first(grad_padded[_interior(padding, x_shape[2:])])
+        if needs_grad[1]:
+            grad_w = (grad_rows @ columns.T).reshape(w_shape)
+        if len(needs_grad) > 2 and needs_grad[2]:
+            grad_b = grad_rows.sum(axis=1)
+        return (grad_x, grad_w, grad_b)[: len(needs_grad)]
+
+
+class Conv1D(_ConvolutionOp):
+    """1-D cross-correlation: x (B, C, L), w (O, C, K), b (O,) -> (B, O, L_out)."""
+
+
+class Conv2D(_ConvolutionOp):
+    """2-D cross-correlation: x (B, C, H, W), w (O, C, KH, KW), b (O,) -> (B, O, H_out, W_out)."""
+
+
+class ConvTranspose2D(Op):
+    """Transposed 2-D convolution (the adjoint of Conv2D): x (B, C, H, W), w (C, O, KH, KW)."""
+
+    def forward(
+        self,
+        x: Any,
+        w: Any,
+        b: Any = None,
+        *,
+        stride: tuple[int, ...],
+        padding: tuple[int, ...],
+        dilation: tuple[int, ...],
+    ) -> Any:
+        xp = self.xp
+        in_channels, out_channels = w.shape[:2]
+        kernel = w.shape[2:]
+        x_rows = _to_channels_first(xp, x, (0,) * (x.ndim - 2))
+        x_rows = x_rows.reshape(in_channels, x_rows.size // in_channels)
+        columns = w.reshape(in_channels, -1).T @ x_rows
+        full_size = tuple(
+            (n - 1) * s + d * (k - 1) + 1
+            for n, s, d, k in zip(x.shape[2:], stride, dilation, kernel)
+        )
+        full = _fold(xp, columns, out_channels, full_size, kernel, stride, dilation, x.shape[2:])
+        out_size = tuple(size - 2 * pad for size, pad in zip(full_size, padding))
+        out = full[_interior(padding, out_size)]
+        if b is not None:
+            out += b.reshape(-1, *(1,) * (out.ndim - 1))
+        needs_grad = _recording(self)
+        self.save_for_backward(
+            x_rows if needs_grad[1] else None, w if needs_grad[0] else None, x.shape, w.shape
+        )
+        return _to_batch_first(out)
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        xp = self.xp
+        x_rows, w, x_shape, w_shape = self.saved
+        stride, padding, dilation = (self.kwargs[k] for k in ("stride", "padding", "dilation"))
+        needs_grad = self.needs_grad
+        in_channels = w_shape[0]
+        # The output gradient, padded back to the uncropped size, convolved like a Conv2D input.
+        grad_padded = _to_channels_first(xp, grad, padding)
+        grad_x = grad_w = grad_b = None
+        if needs_grad[0] or needs_grad[1]:
+            grad_columns = _unfold(xp, grad_padded, w_shape[2:], stride, dilation, x_shape[2:])
+        if needs_grad[0]:
+            grad_x = w.reshape(in_channels, -1) @ grad_columns
+            grad_x = _to_batch_first(grad_x.reshape(in_channels, *x_shape[2:], x_shape[0]))
+        if needs_grad[1]:
+            grad_w = (x_rows @ grad_columns.T).reshape(w_shape)
+        if len(needs_grad) > 2 and needs_grad[2]:
+            grad_b = grad_padded.sum(axis=tuple(range(1, grad_padded.ndim)))
+        return (grad_x, grad_w, grad_b)[: len(needs_grad)]
+
+
+class MaxPool2D(Op):
+    """Max over non-overlapping (window, window) blocks of x (B, C, H, W); the remainder is dropped.
+
+    The gradient goes to the first maximum of each block in row-major order (as in PyTorch).
+    """
+
+    def forward(self, x: Any, *, window: int) -> Any:
+        xp = self.xp
+        taps = _pool_taps(x, window)
+        out = taps[0].copy() if len(taps) == 1 else xp.maximum(taps[0], taps[1])
+        for tap in taps[2:]:
+            xp.maximum(out, tap, out=out)
+        if self.needs_grad:
+            # Position of the first maximal tap = how many taps precede it without matching.
+            not_found = taps[0] != out
+            argmax = not_found.astype("uint8" if len(taps) <= 256 else "int32")
+            for tap in taps[1:-1]:
+                not_found &= tap != out
+                argmax += not_found
+            self.save_for_backward(argmax, x.shape, _memory_order(x))
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        xp = self.xp
+        argmax, x_shape, x_order = self.saved
+        if _memory_order(grad) != _memory_order(argmax):
+            # Elementwise ops across different memory orders are several times slower.
+            aligned = xp.empty_like(argmax, dtype=grad.dtype)
+            aligned[...] = grad
+            grad = aligned
+        # In the input's memory order, so that a convolution below reads it without a copy.
+        grad_x = xp.zeros(tuple(x_shape[axis] for axis in x_order), dtype=grad.dtype)
+        grad_x = grad_x.transpose(sorted(range(len(x_order)), key=x_order.__getitem__))
+        for position, tap in enumerate(_pool_taps(grad_x, self.kwargs["window"])):
+            xp.multiply(grad, argmax == position, out=tap)
+        return grad_x
+
+
+def _memory_order(array: Any) -> list[int]:
+    """The axes from the largest to the smallest stride."""
+    return sorted(range(array.ndim), key=lambda axis: -array.strides[axis])
+
+
+def _pool_taps(x: Any, window: int) -> list[Any]:
+    """The window * window strided views of x, one per position inside a pooling block."""
+    height, width = x.shape[2] // window * window, x.shape[3] // window * window
+    return [
+        x[:, :, row:height:window, column:width:window]
+        for row in range(window)
+        for column in range(window)
+    ]
+
+
+# ---------------------------------------------------------------------------------- functions
+
+
+def _as_tuple(value: Any, length: int, name: str, function: str, minimum: int) -> tuple[int, ...]:
+    values = (value,) * length if isinstance(value, int) else tuple(value)
+    if len(values) != length or not all(isinstance(v, int) and v >= minimum for v in values):
+        raise ValueError(
+            f"{function}: {name} must be an int >= {minimum} or {length} such ints, got {value!r}"
+        )
+    return values
+
+
+def _check_inputs(
+    function: str, x: Tensor, w: Tensor, b: Tensor | None, spatial_dims: int, in_channels_axis: int
+) -> None:
+    names = {1: "(B, C, L)", 2: "(B, C, H, W)"}
+    if x.ndim != spatial_dims + 2:
+        raise ValueError(f"{function}: input must have shape {names[spatial_dims]}, got {x.shape}")
+    if w.ndim != spatial_dims + 2:
+        raise ValueError(
+            f"{function}: weight must have {spatial_dims + 2} dims, got shape {w.shape}"
+        )
+    if x.shape[1] != w.shape[in_channels_axis]:
+        raise ValueError(
+            f"{function}: input has {x.shape[1]} channels but the weight expects "
+            f"{w.shape[in_channels_axis]} (input shape {x.shape}, weight shape {w.shape})"
+        )
+    if x.dtype.kind != "f" or x.dtype != w.dtype:
+        raise TypeError(
+            f"{function}: input and weight must have the same float dtype, "
+            f"got {x.dtype} and {w.dtype}"
+        )
+    out_channels = w.shape[1 - in_channels_axis]
+    if b is not None and (b.shape != (out_channels,) or b.dtype != w.dtype):
+        raise ValueError(
+            f"{function}: bias must have shape ({out_channels},) and dtype {w.dtype}, "
+            f"got shape {b.shape} and dtype {b.dtype}"
+        )
+
+
+def _convolve(
+    op: type[_ConvolutionOp],
+    function: str,
+    spatial_dims: int,
+    x: Tensor,
+    w: Tensor,
+    b: Tensor | None,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+) -> Tensor:
+    _check_inputs(function, x, w, b, spatial_dims, 1)
+    stride = _as_tuple(stride, spatial_dims, "stride", function, 1)
+    padding = _as_tuple(padding, spatial_dims, "padding", function, 0)
+    dilation = _as_tuple(dilation, spatial_dims, "dilation", function, 1)
+    padded = tuple(size + 2 * pad for size, pad in zip(x.shape[2:], padding))
+    spans = tuple(d * (k - 1) + 1 for d, k in zip(dilation, w.shape[2:]))
+    if any(span > size for span, size in zip(spans, padded)):
+        raise ValueError(
+            f"{function}: the kernel (spanning {spans} with dilation {dilation}) is larger than "
+            f"the padded input {padded} (input shape {x.shape}, weight shape {w.shape})"
+        )
+    inputs = (x, w) if b is None else (x, w, b)
+    return op.apply(*inputs, stride=stride, padding=padding, dilation=dilation)
+
+
+def conv1d(
+    x: Tensor, w: Tensor, b: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+    dilation: Any = 1,
+) -> Tensor:
+    """1-D convolution (cross-correlation, as in PyTorch) over the last dim (op `Conv1D`).
+
+    Args:
+        x: input of shape (B, C, L).
+        w: weights of shape (O, C, K).
+        b: optional biases of shape (O,).
+        stride: step between windows.
+        padding: zeros added on both sides of L.
+        dilation: spacing between kernel taps.
+
+    Returns:
+        Tensor of shape (B, O, L_out), L_out = (L + 2 * padding - dilation * (K - 1) - 1)
+        // stride + 1.
+
+    >>> import autocompyute as ac
+    >>> conv1d(ac.ones(2, 3, 10), ac.ones(4, 3, 5), padding=1).shape
+    (2, 4, 8)
+    """
+    return _convolve(Conv1D, "conv1d", 1, x, w, b, stride, padding, dilation)
+
+
+def conv2d(
+    x: Tensor, w: Tensor, b: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+    dilation: Any = 1,
+) -> Tensor:
+    """2-D convolution (cross-correlation, as in PyTorch) over the last two dims (op `Conv2D`).
+
+    Args:
+        x: input of shape (B, C, H, W).
+        w: weights of shape (O, C, KH, KW).
+        b: optional biases of shape (O,).
+        stride: step between windows, an int or (stride_h, stride_w).
+        padding: zeros added on both sides, an int or (pad_h, pad_w).
+        dilation: spacing between kernel taps, an int or (dilation_h, dilation_w).
+
+    Returns:
+        Tensor of shape (B, O, H_out, W_out), H_out = (H + 2 * pad_h - dilation_h * (KH - 1) - 1)
+        // stride_h + 1 (W_out likewise).
+
+    Raises:
+        ValueError: if the channels of x and w differ or the kernel exceeds the padded input.
+
+    >>> import autocompyute as ac
+    >>> conv2d(ac.ones(2, 3, 8, 8), ac.ones(4, 3, 3, 3), stride=2, padding=1).shape
+    (2, 4, 4, 4)
+    """
+    return _convolve(Conv2D, "conv2d", 2, x, w, b, stride, padding, dilation)
+
+
+def conv_transpose2d(
+    x: Tensor, w: Tensor, b: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+    dilation: Any = 1,
+) -> Tensor:
+    """Transposed 2-D convolution, as PyTorch's (op `ConvTranspose2D`; no output_padding).
+
+    It maps the output space of `conv2d` (same stride, padding, dilation) back to its input space.
+
+    Args:
+        x: input of shape (B, C, H, W).
+        w: weights of shape (C, O, KH, KW) (input channels first, as in PyTorch).
+        b: optional biases of shape (O,).
+        stride: an int or (stride_h, stride_w).
+        padding: rows/columns cropped from both sides of the full output, int or pair.
+        dilation: spacing between kernel taps, an int or pair.
+
+    Returns:
+        Tensor of shape (B, O, H_out, W_out), H_out = (H - 1) * stride_h - 2 * pad_h
+        + dilation_h * (KH - 1) + 1 (W_out likewise).
+
+    >>> import autocompyute as ac
+    >>> conv_transpose2d(ac.ones(2, 3, 4, 4), ac.ones(3, 5, 3, 3), stride=2, padding=1).shape
+    (2, 5, 7, 7)
+    """
+    function = "conv_transpose2d"
+    _check_inputs(function, x, w, b, 2, 0)
+    stride = _as_tuple(stride, 2, "stride", function, 1)
+    padding = _as_tuple(padding, 2, "padding", function, 0)
+    dilation = _as_tuple(dilation, 2, "dilation", function, 1)
+    out_size = tuple(
+        (n - 1) * s - 2 * p + d * (k - 1) + 1
+        for n, s, p, d, k in zip(x.shape[2:], stride, padding, dilation, w.shape[2:])
+    )
+    if any(size < 1 for size in out_size):
+        raise ValueError(
+            f"{function}: the output would have size {out_size}; padding {padding} is too large "
+            f"for input shape {x.shape} and weight shape {w.shape}"
+        )
+    inputs = (x, w) if b is None else (x, w, b)
+    return ConvTranspose2D.apply(*inputs, stride=stride, padding=padding, dilation=dilation)
+
+
+def maxpool2d(x: Tensor, window: int = 2) -> Tensor:
+    """Max pooling over non-overlapping (window, window) blocks (stride = window; op `MaxPool2D`).
+
+    Rows and columns that do not fill a whole block are dropped (PyTorch's floor mode). The
+    gradient of each block goes to its first maximum in row-major order, as in PyTorch.
+
+    Args:
+        x: input of shape (B, C, H, W).
+        window: block size.
+
+    Returns:
+        Tensor of shape (B, C, H // window, W // window).
+
+    >>> import autocompyute as ac
+    >>> maxpool2d(ac.arange(16.0).view(1, 1, 4, 4)).data
+    array([[[[ 5.,  7.],
+             [13., 15.]]]], dtype=float32)
+    """
+    if x.ndim != 4:
+        raise ValueError(f"maxpool2d: input must have shape (B, C, H, W), got {x.shape}")
+    if not isinstance(window, int) or window < 1:
+        raise ValueError(f"maxpool2d: window must be a positive int, got {window!r}")
+    if x.shape[2] < window or x.shape[3] < window:
+        raise ValueError(f"maxpool2d: window {window} is larger than the input {x.shape[2:]}")
+    return MaxPool2D.apply(x, window=window)

@@ -1,0 +1,168 @@
+"""Convolution layers: Conv1D, Conv2D and ConvTranspose2D."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import autocompyute as ac
+from autocompyute.nn.functional.convolution import conv1d, conv2d, conv_transpose2d
+from autocompyute.nn.module import Module, Parameter
+from autocompyute.tensor import Tensor
+
+__all__ = ["Conv1D", "Conv2D", "ConvTranspose2D"]
+
+
+class _Convolution(Module):
+    """Shared setup: weights (O, C, *kernel), or (C, O, *kernel) when transposed; biases (O,)."""
+
+    spatial_dims = 2
+
+    def __init__(
+        self,
+        in_dim: int,
+        out_dim: int,
+        kernel_size: Any,
+        stride: Any,
+        padding: Any,
+        dilation: Any,
+        bias: bool,
+        transposed: bool = False,
+    ) -> None:
+        super().__init__()
+        kernel = (
+            (kernel_size,) * self.spatial_dims if isinstance(kernel_size, int)
+            else tuple(kernel_size)
+        )
+        if len(kernel) != self.spatial_dims or min(kernel) < 1 or min(in_dim, out_dim) < 1:
+            raise ValueError(
+                f"{type(self).__name__}: in_dim and out_dim must be >= 1 and kernel_size a "
+                f"positive int or {self.spatial_dims} of them, got {in_dim}, {out_dim} and "
+                f"{kernel_size!r}"
+            )
+        self.in_dim, self.out_dim, self.kernel_size = in_dim, out_dim, kernel
+        self.stride, self.padding, self.dilation = stride, padding, dilation
+        weight_dims = (in_dim, out_dim) if transposed else (out_dim, in_dim)
+        # PyTorch's default: uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases,
+        # with fan_in taken from the weight's second dim (output channels when transposed).
+        bound = 1.0 / math.sqrt(weight_dims[1] * math.prod(kernel))
+        self.w = Parameter(ac.randu(*weight_dims, *kernel, low=-bound, high=bound),
+                           label="Weights")
+        self.b = (
+            Parameter(ac.randu(out_dim, low=-bound, high=bound), label="Biases") if bias
+            else None
+        )
+
+    @property
+    def weight(self) -> Parameter:
+        """Alias of `w` (PyTorch's name)."""
+        return self.w
+
+    @property
+    def bias(self) -> Parameter | None:
+        """Alias of `b` (PyTorch's name)."""
+        return self.b
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_dim={self.in_dim}, out_dim={self.out_dim}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}, "
+            f"bias={self.b is not None}"
+        )
+
+
+class Conv1D(_Convolution):
+    """1-D convolution layer (cross-correlation, as PyTorch's `nn.Conv1d`).
+
+    Args:
+        in_dim: input channels C.
+        out_dim: output channels O.
+        kernel_size: kernel length K.
+        stride: step between windows.
+        padding: zeros added on both sides.
+        dilation: spacing between kernel taps.
+        bias: whether to add a learned bias per output channel.
+
+    Attributes:
+        w: weights (O, C, K), label "Weights".
+        b: biases (O,), label "Biases", or None.
+
+    Input (B, C, L) -> output (B, O, L_out), see `autocompyute.nn.functional.conv1d`.
+
+    >>> import autocompyute as ac
+    >>> Conv1D(3, 8, kernel_size=5, padding=2)(ac.ones(2, 3, 16)).shape
+    (2, 8, 16)
+    """
+
+    spatial_dims = 1
+
+    def __init__(self, in_dim: int, out_dim: int, kernel_size: int = 3, stride: int = 1,
+                 padding: int = 0, dilation: int = 1, bias: bool = True) -> None:
+        super().__init__(in_dim, out_dim, kernel_size, stride, padding, dilation, bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return conv1d(x, self.w, self.b, self.stride, self.padding, self.dilation)
+
+
+class Conv2D(_Convolution):
+    """2-D convolution layer (cross-correlation, as PyTorch's `nn.Conv2d`).
+
+    Args:
+        in_dim: input channels C.
+        out_dim: output channels O.
+        kernel_size: an int or (KH, KW).
+        stride: an int or (stride_h, stride_w).
+        padding: zeros added on both sides, an int or (pad_h, pad_w).
+        dilation: spacing between kernel taps, an int or pair.
+        bias: whether to add a learned bias per output channel.
+
+    Attributes:
+        w: weights (O, C, KH, KW), label "Weights".
+        b: biases (O,), label "Biases", or None.
+
+    Input (B, C, H, W) -> output (B, O, H_out, W_out), see `autocompyute.nn.functional.conv2d`.
+
+    >>> import autocompyute as ac
+    >>> Conv2D(1, 4, kernel_size=3)(ac.ones(2, 1, 8, 8)).shape
+    (2, 4, 6, 6)
+    """
+
+    def __init__(self, in_dim: int, out_dim: int, kernel_size: Any = 3, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, bias: bool = True) -> None:
+        super().__init__(in_dim, out_dim, kernel_size, stride, padding, dilation, bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return conv2d(x, self.w, self.b, self.stride, self.padding, self.dilation)
+
+
+class ConvTranspose2D(_Convolution):
+    """Transposed 2-D convolution layer (as PyTorch's `nn.ConvTranspose2d`, no output_padding).
+
+    Args:
+        in_dim: input channels C.
+        out_dim: output channels O.
+        kernel_size: an int or (KH, KW).
+        stride: an int or (stride_h, stride_w).
+        padding: rows/columns cropped from both sides of the full output, int or pair.
+        dilation: spacing between kernel taps, an int or pair.
+        bias: whether to add a learned bias per output channel.
+
+    Attributes:
+        w: weights (C, O, KH, KW) (input channels first, as in PyTorch), label "Weights".
+        b: biases (O,), label "Biases", or None.
+
+    Input (B, C, H, W) -> output (B, O, H_out, W_out), see
+    `autocompyute.nn.functional.conv_transpose2d`.
+
+    >>> import autocompyute as ac
+    >>> ConvTranspose2D(4, 2, kernel_size=2, stride=2)(ac.ones(1, 4, 5, 5)).shape
+    (1, 2, 10, 10)
+    """
+
+    def __init__(self, in_dim: int, out_dim: int, kernel_size: Any = 3, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, bias: bool = True) -> None:
+        super().__init__(in_dim, out_dim, kernel_size, stride, padding, dilation, bias,
+                         transposed=True)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return conv_transpose2d(x, self.w, self.b, self.stride, self.padding, self.dilation)

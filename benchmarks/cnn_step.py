@@ -1,0 +1,143 @@
+"""One training step of a small CNN on 28x28 images: autocompyute vs PyTorch, one CPU thread.
+
+Model: conv 1->32 k5, relu, conv 32->64 k3, relu, maxpool 2, flatten, linear 7744->10;
+cross-entropy loss, backward, SGD update. Both models start from the same weights (the first
+losses are printed as a check); the libraries run interleaved and the table shows median step
+times and their ratio.
+
+    python benchmarks/cnn_step.py [--batch 64] [--repeats 20] [--profile]
+"""
+
+from __future__ import annotations
+
+import os
+
+# Must be set before NumPy (and its BLAS) or PyTorch are imported.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy  # noqa: E402
+
+import autocompyute as ac  # noqa: E402
+import autocompyute.nn as nn  # noqa: E402
+import autocompyute.nn.functional as F  # noqa: E402
+from autocompyute.nn.optimizers import SGD  # noqa: E402
+
+LEARNING_RATE = 0.01
+
+
+class SmallCNN(nn.Module):
+    """The benchmarked model, written with autocompyute layers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2D(1, 32, kernel_size=5)
+        self.conv2 = nn.Conv2D(32, 64, kernel_size=3)
+        self.pool = nn.MaxPooling2D(2)
+        self.head = nn.Linear(64 * 11 * 11, 10)
+
+    def forward(self, x: ac.Tensor) -> ac.Tensor:
+        x = F.relu(self.conv1(x))
+        x = self.pool(F.relu(self.conv2(x)))
+        return self.head(x.reshape(x.shape[0], -1))
+
+
+def autocompyute_step(
+    model: SmallCNN, images: numpy.ndarray, labels: numpy.ndarray
+) -> Callable[[], float]:
+    x, y = ac.tensor(images), ac.tensor(labels)
+    optimizer = SGD(model.parameters(), lr=LEARNING_RATE)
+
+    def step() -> float:
+        optimizer.zero_grad()
+        loss = F.cross_entropy_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return float(loss.item())
+
+    return step
+
+
+def torch_step(
+    weights: SmallCNN, images: numpy.ndarray, labels: numpy.ndarray
+) -> Callable[[], float] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 32, 5), torch.nn.ReLU(), torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(64 * 11 * 11, 10),
+    )
+    with torch.no_grad():
+        for theirs, ours in zip(model.parameters(), weights.parameters()):
+            theirs.copy_(torch.from_numpy(ours.data))
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    x, y = torch.from_numpy(images), torch.from_numpy(labels)
+
+    def step() -> float:
+        optimizer.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return float(loss.item())
+
+    return step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--profile", action="store_true", help="cProfile autocompyute's step")
+    args = parser.parse_args()
+
+    generator = numpy.random.default_rng(0)
+    images = generator.standard_normal((args.batch, 1, 28, 28), dtype=numpy.float32)
+    labels = generator.integers(0, 10, args.batch)
+    ac.set_random_seed(0)
+    model = SmallCNN()
+    reference = torch_step(model, images, labels)  # copies the initial weights first
+    steps = {"autocompyute": autocompyute_step(model, images, labels)}
+    if reference is not None:
+        steps["pytorch"] = reference
+    if args.profile:
+        import cProfile
+        import pstats
+
+        steps["autocompyute"]()
+        with cProfile.Profile() as profile:
+            for _ in range(5):
+                steps["autocompyute"]()
+        pstats.Stats(profile).sort_stats("tottime").print_stats(15)
+        return
+
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    first_losses = {name: step() for name, step in steps.items()}
+    for _ in range(2):
+        for step in steps.values():
+            step()
+    for _ in range(args.repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+
+    medians = {name: statistics.median(values) * 1e3 for name, values in times.items()}
+    print(f"small CNN training step, batch {args.batch}, 1 thread, {args.repeats} repeats")
+    print("first losses: " + ", ".join(f"{n} {v:.5f}" for n, v in first_losses.items()))
+    print(f"{'library':<14}{'median ms':>12}{'ratio':>8}")
+    base = medians.get("pytorch")
+    for name, median in medians.items():
+        ratio = f"{median / base:.2f}" if base else "-"
+        print(f"{name:<14}{median:>12.1f}{ratio:>8}")
+
+
+if __name__ == "__main__":
+    main()
