@@ -17,7 +17,8 @@ class Add(Op):
         return x1 + x2
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        return grad, grad
+        needs_grad = self.needs_grad
+        return (grad if needs_grad[0] else None, grad if needs_grad[1] else None)
 
 
 class Sub(Op):
@@ -27,7 +28,8 @@ class Sub(Op):
         return x1 - x2
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        return grad, (-grad if self.needs_grad[1] else None)
+        needs_grad = self.needs_grad
+        return (grad if needs_grad[0] else None, -grad if needs_grad[1] else None)
 
 
 class Mul(Op):
@@ -58,7 +60,7 @@ class Div(Op):
 
 
 class Pow(Op):
-    """x ** exponent for a Python scalar exponent."""
+    """x ** exponent for a Python scalar exponent (gradient 0 everywhere for exponent 0)."""
 
     def forward(self, x: Any, *, exp: float) -> Any:
         self.save_for_backward(x)
@@ -67,13 +69,26 @@ class Pow(Op):
     def backward(self, grad: Any) -> Any:
         (x,) = self.saved
         exponent = self.kwargs["exp"]
+        if exponent == 0:
+            # x ** -1 would turn the zero derivative at x = 0 into 0 * inf = NaN.
+            return self.xp.zeros_like(grad)
+        if exponent == 1:
+            return grad
         if exponent == 2:
             return grad * 2 * x
-        return grad * exponent * x ** (exponent - 1)
+        grad_x = x ** (exponent - 1)
+        grad_x *= exponent
+        grad_x *= grad
+        return grad_x
 
 
 class PowTensor(Op):
-    """x1 ** x2 elementwise, where the exponent is a tensor (or the base a constant)."""
+    """x1 ** x2 elementwise, where the exponent is a tensor (or the base a constant).
+
+    As in PyTorch, the gradient w.r.t. the base is 0 where the exponent is 0, and the gradient
+    w.r.t. the exponent is 0 where the base is 0 and the exponent non-negative; a negative base
+    gives a NaN exponent gradient (its logarithm is undefined).
+    """
 
     def forward(self, x1: Any, x2: Any) -> Any:
         out = x1**x2
@@ -83,12 +98,29 @@ class PowTensor(Op):
     def backward(self, grad: Any) -> tuple[Any, Any]:
         x1, x2, out = self.saved
         xp = self.xp
-        grad_x1 = grad * x2 * x1 ** (x2 - 1) if self.needs_grad[0] else None
-        grad_x2 = None
+        grad_x1 = grad_x2 = None
+        if self.needs_grad[0]:
+            grad_x1 = grad * x2 * x1 ** (x2 - 1)
+            if isinstance(x2, int | float):
+                if x2 == 0:
+                    grad_x1 = xp.zeros_like(grad_x1)
+            else:
+                grad_x1 = xp.where(x2 == 0, 0, grad_x1)
         if self.needs_grad[1]:
-            log_base = math.log(x1) if isinstance(x1, int | float) else xp.log(x1)
-            grad_x2 = grad * out * log_base
+            if isinstance(x1, int | float):
+                grad_x2 = grad * out * _log_scalar(x1)
+                if x1 == 0:
+                    grad_x2 = xp.where(x2 >= 0, 0, grad_x2)
+            else:
+                grad_x2 = grad * out * xp.log(x1)
+                grad_x2 = xp.where((x1 == 0) & (x2 >= 0), 0, grad_x2)
         return grad_x1, grad_x2
+
+
+def _log_scalar(base: float) -> float:
+    if base > 0:
+        return math.log(base)
+    return -math.inf if base == 0 else math.nan
 
 
 class Maximum(Op):

@@ -1,21 +1,70 @@
-"""Reductions over dims: sum, mean (and, in the full op set, var, std, max, min, logsumexp)."""
+"""Reductions over dims: sum, mean, var, std, max, min, argmax, argmin, logsumexp.
+
+The ops receive `dims` as a sorted tuple of non-negative dims (see `normalize_dims`) and
+`keepdims`; the functions below validate the user's `dim` and pick the op.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import builtins
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+from autocompyute import _engine
 from autocompyute.autograd.op import Op
+from autocompyute.ops.shapes import normalize_dim, normalize_dims
 
-__all__ = ["Mean", "Sum", "expand_reduced"]
+if TYPE_CHECKING:
+    from autocompyute.tensor import Tensor
+
+__all__ = [
+    "LogSumExp",
+    "Max",
+    "Mean",
+    "Min",
+    "Std",
+    "Sum",
+    "Var",
+    "argmax",
+    "argmin",
+    "expand_reduced",
+    "logsumexp",
+    "max",
+    "min",
+    "std",
+    "var",
+]
+
+Dim = int | Sequence[int] | None
 
 
 def expand_reduced(grad: Any, shape: tuple[int, ...], dims: tuple[int, ...], keepdims: bool) -> Any:
-    """Reinserts the reduced `dims` into `grad` (if not kept) and broadcasts it to `shape`."""
-    xp_grad = grad
-    if not keepdims and dims:
-        kept_shape = tuple(1 if i in dims else size for i, size in enumerate(shape))
-        xp_grad = xp_grad.reshape(kept_shape)
-    return xp_grad
+    """Reinserts the reduced `dims` into `grad` as size-1 dims (unless they were kept).
+
+    The result broadcasts against an array of the unreduced `shape`.
+    """
+    if keepdims or not dims:
+        return grad
+    return grad.reshape(_kept_shape(shape, dims))
+
+
+def _kept_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in dims else size for i, size in enumerate(shape))
+
+
+def _reduced_shape(
+    shape: tuple[int, ...], dims: tuple[int, ...], keepdims: bool
+) -> tuple[int, ...]:
+    if keepdims:
+        return _kept_shape(shape, dims)
+    return tuple(size for i, size in enumerate(shape) if i not in dims)
+
+
+def _count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
+    count = 1
+    for d in dims:
+        count *= shape[d]
+    return count
 
 
 class Sum(Op):
@@ -32,7 +81,7 @@ class Sum(Op):
 
 
 class Mean(Op):
-    """Mean over `dims` (a sorted tuple of non-negative dims)."""
+    """Mean over `dims` (a sorted tuple of non-negative dims); NaN over zero elements."""
 
     def forward(self, x: Any, *, dims: tuple[int, ...], keepdims: bool = False) -> Any:
         self.save_for_backward(x.shape)
@@ -41,8 +90,263 @@ class Mean(Op):
     def backward(self, grad: Any) -> Any:
         (shape,) = self.saved
         dims = self.kwargs["dims"]
-        count = 1
-        for d in dims:
-            count *= shape[d]
         grad = expand_reduced(grad, shape, dims, self.kwargs.get("keepdims", False))
-        return self.xp.broadcast_to(grad / max(count, 1), shape)
+        return self.xp.broadcast_to(grad / builtins.max(_count(shape, dims), 1), shape)
+
+
+class Var(Op):
+    """Variance over `dims`: sum((x - mean)**2) / (count - ddof); NaN/inf if count <= ddof."""
+
+    def forward(self, x: Any, *, dims: tuple[int, ...], ddof: float, keepdims: bool = False) -> Any:
+        mean = x.mean(axis=dims, keepdims=True)
+        squares = x - mean
+        squares *= squares
+        out = squares.sum(axis=dims, keepdims=keepdims) / _divisor(x.shape, dims, ddof)
+        self.save_for_backward(x, mean)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        x, mean = self.saved
+        dims, ddof = self.kwargs["dims"], self.kwargs["ddof"]
+        grad = expand_reduced(grad, x.shape, dims, self.kwargs.get("keepdims", False))
+        divisor = _divisor(x.shape, dims, ddof)
+        scale = 2.0 / divisor if divisor > 0 else float("inf")
+        grad_x = x - mean
+        grad_x *= grad * scale
+        return grad_x
+
+
+class Std(Op):
+    """Standard deviation over `dims`: sqrt of `Var`."""
+
+    def forward(self, x: Any, *, dims: tuple[int, ...], ddof: float, keepdims: bool = False) -> Any:
+        mean = x.mean(axis=dims, keepdims=True)
+        squares = x - mean
+        squares *= squares
+        out = self.xp.sqrt(squares.sum(axis=dims, keepdims=True) / _divisor(x.shape, dims, ddof))
+        self.save_for_backward(x, mean, out)
+        return out if keepdims else out.reshape(_reduced_shape(x.shape, dims, False))
+
+    def backward(self, grad: Any) -> Any:
+        x, mean, out = self.saved
+        dims, ddof = self.kwargs["dims"], self.kwargs["ddof"]
+        grad = expand_reduced(grad, x.shape, dims, self.kwargs.get("keepdims", False))
+        # d std / dx = (x - mean) / (divisor * std); a zero std gives inf/NaN, as in PyTorch.
+        grad_x = x - mean
+        grad_x *= grad / (out * _divisor(x.shape, dims, ddof))
+        return grad_x
+
+
+def _divisor(shape: tuple[int, ...], dims: tuple[int, ...], ddof: float) -> float:
+    return builtins.max(_count(shape, dims) - ddof, 0)
+
+
+class Max(Op):
+    """Maximum over `dims`.
+
+    Gradient rule: the gradient of each reduced slice is split evenly among all elements that
+    equal the maximum (ties share it), so the gradients of a slice sum to the incoming one.
+    """
+
+    def forward(self, x: Any, *, dims: tuple[int, ...], keepdims: bool = False) -> Any:
+        out = x.max(axis=dims, keepdims=True)
+        self.save_for_backward(x, out)
+        return out if keepdims else out.reshape(_reduced_shape(x.shape, dims, False))
+
+    def backward(self, grad: Any) -> Any:
+        return _extremum_backward(self, grad)
+
+
+class Min(Op):
+    """Minimum over `dims`; ties share the gradient evenly (see `Max`)."""
+
+    def forward(self, x: Any, *, dims: tuple[int, ...], keepdims: bool = False) -> Any:
+        out = x.min(axis=dims, keepdims=True)
+        self.save_for_backward(x, out)
+        return out if keepdims else out.reshape(_reduced_shape(x.shape, dims, False))
+
+    def backward(self, grad: Any) -> Any:
+        return _extremum_backward(self, grad)
+
+
+def _extremum_backward(op: Op, grad: Any) -> Any:
+    x, out = op.saved
+    dims = op.kwargs["dims"]
+    grad = expand_reduced(grad, x.shape, dims, op.kwargs.get("keepdims", False))
+    hits = x == out
+    # Counting in the gradient's dtype keeps the division from promoting to float64.
+    ties = hits.sum(axis=dims, keepdims=True, dtype=grad.dtype)
+    return hits * (grad / ties)
+
+
+class LogSumExp(Op):
+    """log(sum(exp(x))) over `dims`, shifted by the maximum so that exp cannot overflow.
+
+    Over zero elements the result is -inf (the log of an empty sum), as in PyTorch.
+    """
+
+    def forward(self, x: Any, *, dims: tuple[int, ...], keepdims: bool = False) -> Any:
+        xp = self.xp
+        kept_shape = _kept_shape(x.shape, dims)
+        if x.size == 0:
+            out = xp.full(kept_shape, -float("inf"), dtype=x.dtype)
+            self.save_for_backward(x, xp.ones(kept_shape, dtype=x.dtype))
+        else:
+            shift = x.max(axis=dims, keepdims=True)
+            # An infinite maximum would make x - shift NaN; shifting by 0 there is exact.
+            shift = xp.where(xp.isfinite(shift), shift, 0)
+            exps = xp.exp(x - shift)
+            total = exps.sum(axis=dims, keepdims=True)
+            out = xp.log(total)
+            out += shift
+            self.save_for_backward(exps, total)
+        return out if keepdims else out.reshape(_reduced_shape(x.shape, dims, False))
+
+    def backward(self, grad: Any) -> Any:
+        exps, total = self.saved
+        # The gradient is softmax(x) * grad; exps / total is that softmax.
+        grad = expand_reduced(grad, exps.shape, self.kwargs["dims"],
+                              self.kwargs.get("keepdims", False))
+        return exps * (grad / total)
+
+
+# -------------------------------------------------------------------------------------------------
+# functions called by the Tensor methods (they validate the arguments)
+
+def var(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> Tensor:
+    """Variance over `dim` with `ddof` delta degrees of freedom (1: unbiased).
+
+    Args:
+        x: input tensor of any shape; integer tensors give a float32 result.
+        dim: dim or dims to reduce (negative counts from the end); None reduces all dims.
+        ddof: the divisor is `count - ddof` (count: number of reduced elements).
+        keepdims: keep the reduced dims with size 1.
+
+    Returns:
+        The variance; shape of `x` without (or, with `keepdims`, size 1 in) the reduced dims.
+
+    >>> import autocompyute as ac
+    >>> ac.tensor([1.0, 2.0, 3.0, 4.0]).var()
+    Tensor(1.6667, dtype=float32, device=cpu)
+    """
+    dims = normalize_dims(dim, x.data.ndim, "var")
+    _check_ddof(ddof, "var")
+    return _engine.apply(Var, _tensor_module._float_operand(x), dims=dims, ddof=ddof,
+                         keepdims=keepdims)
+
+
+def std(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> Tensor:
+    """Standard deviation over `dim` with `ddof` delta degrees of freedom (1: unbiased).
+
+    Args and shapes as for `var`.
+
+    >>> import autocompyute as ac
+    >>> ac.tensor([[1.0, 3.0], [2.0, 2.0]]).std(dim=1, ddof=0)
+    Tensor([1.0000, 0.0000], dtype=float32, device=cpu)
+    """
+    dims = normalize_dims(dim, x.data.ndim, "std")
+    _check_ddof(ddof, "std")
+    return _engine.apply(Std, _tensor_module._float_operand(x), dims=dims, ddof=ddof,
+                         keepdims=keepdims)
+
+
+def max(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
+    """Maximum over `dim`; tied maxima share the gradient evenly.
+
+    Args:
+        x: input tensor.
+        dim: dim or dims to reduce; None reduces all dims.
+        keepdims: keep the reduced dims with size 1.
+
+    Returns:
+        The maxima, shaped like `x` without the reduced dims (size 1 with `keepdims`).
+
+    Raises:
+        ValueError: if a reduced dim has size 0 (the maximum of nothing is undefined).
+
+    >>> import autocompyute as ac
+    >>> ac.tensor([[1.0, 5.0], [7.0, 2.0]]).max(dim=0)
+    Tensor([7.0000, 5.0000], dtype=float32, device=cpu)
+    """
+    return _extremum(Max, x, dim, keepdims, "max")
+
+
+def min(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
+    """Minimum over `dim`; tied minima share the gradient evenly (see `max`).
+
+    >>> import autocompyute as ac
+    >>> ac.tensor([[1.0, 5.0], [7.0, 2.0]]).min(dim=1, keepdims=True)
+    Tensor([[1.0000],
+            [2.0000]], dtype=float32, device=cpu)
+    """
+    return _extremum(Min, x, dim, keepdims, "min")
+
+
+def argmax(x: Tensor, dim: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the (first) maximum along `dim`; with `dim=None`, into the flattened tensor.
+
+    The result is an int64 tensor without gradient.
+
+    >>> import autocompyute as ac
+    >>> ac.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(dim=1)
+    Tensor([1, 0], dtype=int64, device=cpu)
+    """
+    return _arg_extremum(x, dim, keepdims, "argmax")
+
+
+def argmin(x: Tensor, dim: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the (first) minimum along `dim`; with `dim=None`, into the flattened tensor.
+
+    >>> import autocompyute as ac
+    >>> ac.tensor([[1.0, 5.0], [7.0, 2.0]]).argmin()
+    Tensor(0, dtype=int64, device=cpu)
+    """
+    return _arg_extremum(x, dim, keepdims, "argmin")
+
+
+def logsumexp(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) over `dim`, computed without overflow for large inputs.
+
+    Args and shapes as for `max`; integer tensors give a float32 result. Over zero elements the
+    result is -inf.
+
+    >>> import autocompyute as ac
+    >>> round(ac.tensor([1000.0, 1000.0]).logsumexp().item(), 3)  # 1000 + log(2)
+    1000.693
+    """
+    dims = normalize_dims(dim, x.data.ndim, "logsumexp")
+    return _engine.apply(LogSumExp, _tensor_module._float_operand(x), dims=dims,
+                         keepdims=keepdims)
+
+
+def _extremum(op: type[Op], x: Tensor, dim: Dim, keepdims: bool, name: str) -> Tensor:
+    shape = x.data.shape
+    dims = normalize_dims(dim, len(shape), name)
+    for d in dims:
+        if shape[d] == 0:
+            raise ValueError(
+                f"{name}: cannot reduce over dim {d}, which has size 0 (input shape {shape}); "
+                f"the {name}imum of no elements is undefined"
+            )
+    return _engine.apply(op, x, dims=dims, keepdims=keepdims)
+
+
+def _arg_extremum(x: Tensor, dim: int | None, keepdims: bool, name: str) -> Tensor:
+    data = x.data
+    axis = None if dim is None else normalize_dim(dim, data.ndim, name)
+    if data.ndim == 0:
+        axis = None
+    if (data.size == 0 if axis is None else data.shape[axis] == 0):
+        where = "an empty tensor" if axis is None else f"dim {axis}, which has size 0"
+        raise ValueError(f"{name}: cannot search {where} (input shape {data.shape})")
+    method = data.argmax if name == "argmax" else data.argmin
+    return _tensor_module._wrap(method(axis=axis, keepdims=keepdims))
+
+
+def _check_ddof(ddof: Any, name: str) -> None:
+    if isinstance(ddof, bool) or not isinstance(ddof, int | float) or ddof < 0:
+        raise ValueError(f"{name}: ddof must be a non-negative number, got {ddof!r}")
+
+
+# Imported last: tensor.py imports this module while it is being set up.
+import autocompyute.tensor as _tensor_module  # noqa: E402

@@ -31,7 +31,12 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op_name: str) -> 
     """
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if isinstance(dim, int):
+        dims: tuple[int, ...] = (dim,)
+    elif isinstance(dim, list | tuple):
+        dims = tuple(dim)
+    else:
+        raise TypeError(f"{op_name}: dim must be an int, a tuple of ints or None, got {dim!r}")
     normalized = tuple(sorted(normalize_dim(d, ndim, op_name) for d in dims))
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op_name}: dim {dim} repeats a dimension")

@@ -1,10 +1,11 @@
-"""Elementwise unary ops: exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, neg, clip, tril/triu."""
+"""Elementwise unary ops: exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, clip, tril, triu."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from autocompyute.autograd.op import Op
+from autocompyute.dtypes import default_float
 
 __all__ = [
     "Abs", "Clip", "Cos", "Exp", "Log", "Neg", "ReLU", "Sigmoid", "Sin", "Sqrt", "Tanh", "Tril",
@@ -86,14 +87,17 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    """1 / (1 + e ** -x), computed without overflow."""
+    """1 / (1 + e ** -x), accurate for large |x| in either direction and without overflow."""
 
     def forward(self, x: Any) -> Any:
         xp = self.xp
-        # tanh form is stable for large |x| and costs one transcendental call.
-        out = xp.tanh(x * 0.5)
-        out += 1
-        out *= 0.5
+        # With e = exp(-|x|) <= 1 nothing overflows, and sigmoid(x) = 1 / (1 + e) for x >= 0,
+        # e / (1 + e) for x < 0, both without the cancellation of 0.5 + 0.5 * tanh(x / 2).
+        # The numerator is selected arithmetically: `where` is several times slower here.
+        exp_neg_abs = xp.exp(-xp.abs(x))
+        out = exp_neg_abs * (x < 0)
+        out += x >= 0
+        out /= 1 + exp_neg_abs
         self.save_for_backward(out)
         return out
 
@@ -140,21 +144,27 @@ class Cos(Op):
 
 
 class Clip(Op):
-    """Clamps x to [min, max] (either bound may be None); gradient 1 inside, 0 where clipped."""
+    """Clamps x to [min, max] (either bound may be None); gradient 1 inside, 0 where clipped.
+
+    Values equal to a bound count as inside (gradient 1), as in PyTorch. An integer tensor
+    clipped to a float bound gives float32, like any integer tensor combined with a Python float.
+    """
 
     def forward(self, x: Any, *, min: float | None, max: float | None) -> Any:
-        out = self.xp.clip(x, min, max)
+        if x.dtype.kind != "f" and (type(min) is float or type(max) is float):
+            x = x.astype(default_float)
         self.save_for_backward(x)
-        return out
+        return self.xp.clip(x, min, max)
 
     def backward(self, grad: Any) -> Any:
         (x,) = self.saved
         low, high = self.kwargs["min"], self.kwargs["max"]
-        inside = self.xp.ones(x.shape, dtype=bool)
-        if low is not None:
-            inside &= x >= low
-        if high is not None:
-            inside &= x <= high
+        if high is None:
+            inside = x >= low
+        elif low is None:
+            inside = x <= high
+        else:
+            inside = (x >= low) & (x <= high)
         return grad * inside
 
 

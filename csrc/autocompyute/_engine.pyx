@@ -488,6 +488,8 @@ cdef object _reduce_to_shape(object grad, tuple shape, OpNode node, Py_ssize_t i
         grad = grad.sum(axis=tuple(range(lead)))
     if kept_axes:
         grad = grad.sum(axis=tuple(kept_axes), keepdims=True)
+    if isinstance(grad, numpy.generic):  # NumPy sums down to a scalar for 0-d targets
+        grad = numpy.asarray(grad)
     return grad
 
 
