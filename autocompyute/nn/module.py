@@ -109,6 +109,9 @@ class Module:
     """
 
     training: bool
+    _parameters: OrderedDict[str, Parameter]
+    _buffers: OrderedDict[str, Buffer]
+    _modules: OrderedDict[str, Module]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -119,9 +122,7 @@ class Module:
     # ------------------------------------------------------------------ registration
 
     def __setattr__(self, name: str, value: Any) -> None:
-        registries = self.__dict__.get("_parameters"), self.__dict__.get("_buffers"), \
-            self.__dict__.get("_modules")
-        if registries[0] is None:
+        if "_parameters" not in self.__dict__:
             if isinstance(value, Parameter | Buffer | Module):
                 raise AttributeError(
                     f"{type(self).__name__}: call super().__init__() before assigning "
@@ -129,14 +130,17 @@ class Module:
                 )
             object.__setattr__(self, name, value)
             return
-        for registry in registries:
-            registry.pop(name, None)  # a name belongs to at most one registry
+        parameters, buffers, modules = self._parameters, self._buffers, self._modules
+        # a name belongs to at most one registry
+        parameters.pop(name, None)
+        buffers.pop(name, None)
+        modules.pop(name, None)
         if isinstance(value, Parameter):
-            registries[0][name] = value
+            parameters[name] = value
         elif isinstance(value, Buffer):
-            registries[1][name] = value
+            buffers[name] = value
         elif isinstance(value, Module):
-            registries[2][name] = value
+            modules[name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
