@@ -41,11 +41,14 @@ from autocompyute.factories import (
 )
 from autocompyute.ops.linalg import einsum
 from autocompyute.ops.movement import concat, stack, where
+from autocompyute.serialization import load, save
 from autocompyute.tensor import Tensor
 
 __version__ = "0.1.0"
 
 _engine.set_array_module_resolver(array_module)
+
+from autocompyute import nn  # noqa: E402  (nn builds on everything above)
 
 __all__ = [
     "Device",
@@ -66,6 +69,8 @@ __all__ = [
     "int16",
     "int32",
     "int64",
+    "load",
+    "nn",
     "no_autograd_tracking",
     "ones",
     "ones_like",
@@ -76,6 +81,7 @@ __all__ = [
     "randperm",
     "randu",
     "randu_like",
+    "save",
     "set_random_seed",
     "stack",
     "tensor",

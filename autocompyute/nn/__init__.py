@@ -1,47 +1,57 @@
-"""Neural networks: modules, layers, losses, optimizers and data loading."""
+"""Neural networks: modules, layers, losses, optimizers and data loading.
 
-# Exports resolve lazily while the package is assembled; see _EXPORTS.
-import importlib
-from typing import Any
+>>> from autocompyute import nn
+>>> model = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 3))
+>>> model.n_params
+43
+"""
 
-_EXPORTS = {
-    "Module": "autocompyute.nn.module",
-    "Parameter": "autocompyute.nn.module",
-    "Buffer": "autocompyute.nn.module",
-    "Sequential": "autocompyute.nn.containers",
-    "ModuleList": "autocompyute.nn.containers",
-    "Modulelist": "autocompyute.nn.containers",
-    "Dataloader": "autocompyute.nn.dataloader",
-    "Linear": "autocompyute.nn.layers.linear",
-    "GELU": "autocompyute.nn.layers.activations",
-    "ReLU": "autocompyute.nn.layers.activations",
-    "LeakyReLU": "autocompyute.nn.layers.activations",
-    "Sigmoid": "autocompyute.nn.layers.activations",
-    "Tanh": "autocompyute.nn.layers.activations",
-    "Softmax": "autocompyute.nn.layers.activations",
-    "Batchnorm": "autocompyute.nn.layers.normalization",
-    "Layernorm": "autocompyute.nn.layers.normalization",
-    "Dropout": "autocompyute.nn.layers.dropout",
-    "Embedding": "autocompyute.nn.layers.embedding",
-    "Flatten": "autocompyute.nn.layers.reshaping",
-    "Reshape": "autocompyute.nn.layers.reshaping",
-    "MultiHeadSelfAttention": "autocompyute.nn.layers.attention",
-    "Conv1D": "autocompyute.nn.layers.convolution",
-    "Conv2D": "autocompyute.nn.layers.convolution",
-    "ConvTranspose2D": "autocompyute.nn.layers.convolution",
-    "MaxPooling2D": "autocompyute.nn.layers.pooling",
-    "RNN": "autocompyute.nn.layers.recurrent",
-    "LSTM": "autocompyute.nn.layers.recurrent",
-    "GRU": "autocompyute.nn.layers.recurrent",
-}
-_SUBMODULES = {"functional", "optimizers", "lr_schedulers", "utils", "init"}
+from autocompyute.nn import functional, lr_schedulers, optimizers, utils
+from autocompyute.nn.containers import ModuleList, Modulelist, Sequential
+from autocompyute.nn.dataloader import Dataloader
+from autocompyute.nn.layers.activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from autocompyute.nn.layers.attention import MultiHeadSelfAttention
+from autocompyute.nn.layers.convolution import Conv1D, Conv2D, ConvTranspose2D
+from autocompyute.nn.layers.dropout import Dropout
+from autocompyute.nn.layers.embedding import Embedding
+from autocompyute.nn.layers.linear import Linear
+from autocompyute.nn.layers.normalization import Batchnorm, Layernorm
+from autocompyute.nn.layers.pooling import MaxPooling2D
+from autocompyute.nn.layers.recurrent import GRU, LSTM, RNN
+from autocompyute.nn.layers.reshaping import Flatten, Reshape
+from autocompyute.nn.module import Buffer, Module, Parameter
 
-__all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"autocompyute.nn.{name}")
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'autocompyute.nn' has no attribute {name!r}")
+__all__ = [
+    "GELU",
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Batchnorm",
+    "Buffer",
+    "Conv1D",
+    "Conv2D",
+    "ConvTranspose2D",
+    "Dataloader",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "Layernorm",
+    "LeakyReLU",
+    "Linear",
+    "MaxPooling2D",
+    "Module",
+    "ModuleList",
+    "Modulelist",
+    "MultiHeadSelfAttention",
+    "Parameter",
+    "ReLU",
+    "Reshape",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "functional",
+    "lr_schedulers",
+    "optimizers",
+    "utils",
+]
