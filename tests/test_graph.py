@@ -56,7 +56,7 @@ def test_scalar_constant_takes_output_dtype():
 
 def test_labels_and_tensors_without_grad():
     x = ac.randn(1, 4)
-    weights = ac.Tensor(np.ones((5, 4)), req_grad=True, label="Weights")
+    weights = ac.Tensor(np.ones((5, 4), dtype=np.float32), req_grad=True, label="Weights")
     biases = ac.randn(5, req_grad=True)
     biases.label = "Biases"
     drawing = draw_graph((x @ weights.T + biases).relu())
