@@ -36,38 +36,55 @@ class CrossEntropyLoss(Op):
     """Softmax cross-entropy over the last dim with integer class targets.
 
     Mean over the targets that are not `ignore_index`; with label smoothing `eps` the target
-    distribution is `(1 - eps) * one_hot + eps / C`.
+    distribution is `(1 - eps) * one_hot + eps / C`. Forward keeps the softmax probabilities,
+    from which backward gets the gradient `(softmax - target distribution) / count` in place.
     """
 
-    def forward(self, logits: Any, targets: Any, *, ignore_index: int, smoothing: float) -> Any:
+    def forward(self, logits: Any, targets: Any, *, ignore_index: int, smoothing: float,
+                shape: tuple[int, ...], all_valid: bool = False) -> Any:
         xp = self.xp
         n_classes = logits.shape[-1]
-        log_probs = _log_softmax_rows(logits, xp)
-        valid = targets != ignore_index
-        safe_targets = xp.where(valid, targets, 0)
-        picked = xp.take_along_axis(log_probs, safe_targets[..., None], axis=-1)[..., 0]
-        per_item = picked * (1.0 - smoothing)
+        rows = logits.reshape(-1, n_classes)
+        flat_targets = targets.reshape(-1)
+        # Shifting by the row maximum keeps exp() finite for huge logits.
+        shifted = rows - rows.max(axis=1, keepdims=True)
+        probs = xp.exp(shifted)
+        totals = probs.sum(axis=1, keepdims=True)
+        log_totals = xp.log(totals[:, 0])
+        probs /= totals
+        row_index = xp.arange(rows.shape[0])
+        if all_valid:  # no item is ignored: skip the masking
+            valid = count = None
+            safe_targets = flat_targets
+        else:
+            valid = flat_targets != ignore_index
+            safe_targets = xp.where(valid, flat_targets, 0)
+            count = valid.sum()
+        # per item: -log p(target) = log_total - shifted[target]
+        per_item = log_totals - shifted[row_index, safe_targets]
         if smoothing:
-            per_item += log_probs.sum(axis=-1) * (smoothing / n_classes)
-        count = valid.sum().astype(logits.dtype)
-        self.save_for_backward(log_probs, safe_targets, valid, count)
-        total = -(per_item * valid).sum()
-        # PyTorch's result when every target is ignored is nan (0 / 0), without a warning here.
-        return xp.where(count > 0, total / xp.maximum(count, 1), xp.nan).astype(logits.dtype)
+            mean_log_prob = shifted.mean(axis=1) - log_totals
+            per_item = per_item * (1.0 - smoothing) - mean_log_prob * smoothing
+        self.save_for_backward(probs, row_index, safe_targets, valid, count)
+        if all_valid:
+            return per_item.sum() * (1.0 / max(rows.shape[0], 1))
+        total = (per_item * valid).sum()
+        # PyTorch's result when every target is ignored is nan (0 / 0).
+        loss = xp.where(count > 0, total / xp.maximum(count, 1), xp.nan)
+        return loss.astype(logits.dtype, copy=False)
 
     def backward(self, grad: Any) -> tuple[Any, None]:
-        xp = self.xp
-        log_probs, safe_targets, valid, count = self.saved
+        probs, row_index, safe_targets, valid, count = self.saved
         smoothing = self.kwargs["smoothing"]
         # d loss / d logits = softmax - target distribution, for each non-ignored item.
-        grad_logits = xp.exp(log_probs)
-        if smoothing:
-            grad_logits -= smoothing / log_probs.shape[-1]
-        rows = grad_logits.reshape(-1, log_probs.shape[-1])  # a view: grad_logits is fresh
-        rows[xp.arange(rows.shape[0]), safe_targets.reshape(-1)] -= 1.0 - smoothing
-        scale = (grad / xp.maximum(count, 1)) * valid
-        grad_logits *= scale[..., None]
-        return grad_logits, None
+        grad_rows = probs - smoothing / probs.shape[1] if smoothing else probs.copy()
+        grad_rows[row_index, safe_targets] -= 1.0 - smoothing
+        if valid is None:
+            grad_rows *= grad / probs.shape[0]
+        else:
+            scale = valid * (grad / self.xp.maximum(count, 1)).astype(probs.dtype, copy=False)
+            grad_rows *= scale[:, None]
+        return grad_rows.reshape(self.kwargs["shape"]), None
 
 
 class SoftCrossEntropyLoss(Op):
@@ -202,9 +219,10 @@ def cross_entropy_loss(
                 f"cross_entropy_loss: integer targets must have shape {logits.shape[:-1]} "
                 f"(logits {logits.shape} without the class dim), got {targets.shape}"
             )
-        _check_class_range(targets, logits.shape[-1], ignore_index)
+        all_valid = _check_class_range(targets, logits.shape[-1], ignore_index)
         return CrossEntropyLoss.apply(
-            logits, targets, ignore_index=int(ignore_index), smoothing=float(label_smoothing)
+            logits, targets, ignore_index=int(ignore_index), smoothing=float(label_smoothing),
+            shape=logits.shape, all_valid=all_valid,
         )
     if kind == "f":
         if targets.shape != logits.shape:
@@ -220,16 +238,25 @@ def cross_entropy_loss(
     )
 
 
-def _check_class_range(targets: Tensor, n_classes: int, ignore_index: int) -> None:
+def _check_class_range(targets: Tensor, n_classes: int, ignore_index: int) -> bool:
+    """Raises if a target is neither a class index nor `ignore_index`.
+
+    Returns True when no target equals `ignore_index` (known only on the CPU: on the GPU the
+    check would force a device synchronization, so it is skipped and False returned).
+    """
     data = targets.data
     if not data.size or type(data).__module__ != "numpy":
-        return  # on the GPU the check would force a device synchronization
+        return False
+    low, high = data.min(), data.max()
+    if 0 <= low and high < n_classes:
+        return not (0 <= ignore_index < n_classes) or not (data == ignore_index).any()
     valid = data[data != ignore_index]
     if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
         raise IndexError(
             f"cross_entropy_loss: class indices must be in [0, {n_classes}) or equal "
             f"ignore_index={ignore_index}, got values in [{valid.min()}, {valid.max()}]"
         )
+    return False
 
 
 def bce_loss(logits: Tensor, targets: Tensor) -> Tensor:
