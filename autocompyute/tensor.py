@@ -10,7 +10,7 @@ import numpy
 from autocompyute import _engine
 from autocompyute.backend import Device, DeviceLike, device_of, get_device, move_array
 from autocompyute.dtypes import default_float, to_dtype
-from autocompyute.ops import linalg, movement, reduce
+from autocompyute.ops import indexing, linalg, movement, reduce
 from autocompyute.ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, PowTensor, Sub
 from autocompyute.ops.cast import AsType, ToDevice
 from autocompyute.ops.linalg import MatMul
@@ -484,8 +484,7 @@ class Tensor(_engine.TensorCore):
         """Merges dims `start_dim`..`end_dim` into one."""
         return movement.flatten(self, start_dim, end_dim)
 
-    def __getitem__(self, key: Any) -> Tensor:
-        return movement.getitem(self, key)
+    __getitem__ = indexing.getitem
 
     def split(self, split_size: int | Sequence[int], dim: int = 0) -> list[Tensor]:
         """Splits into chunks of `split_size` (or the given sizes) along `dim`."""

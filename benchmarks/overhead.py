@@ -6,8 +6,10 @@ ratio to the NumPy floor (the same forward math and a hand-written backward, no 
 
 Chains:
     elementwise  cycles y * 1.0001, y + x, tanh(y), exp(y)        (the foundation's benchmark)
-    reduction    cycles y + y.sum(dim), y * y.mean(), y - y.max(dim, keepdims)
-    indexing     cycles y[perm], y[:, ::-1] * 1.0001, y[mask] scattered back via where
+    reduction    cycles y - y.mean(0), y / y.std(), y - y.max(1, keepdims), y + y.logsumexp(1)
+    indexing     cycles y[perm] (repeated indices), y[:, ::-1] * 1.0001,
+                 concat([y[1:], y[:1]]) - y.mean()
+An "op" is one step of the cycle (one line above), whatever it costs in library calls.
 
 Usage:
     python benchmarks/overhead.py [--ops 1000] [--repeats 30] [--chains elementwise,...]
@@ -116,53 +118,66 @@ def elementwise_torch(x_array: np.ndarray, n_ops: int, backward: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# reduction-heavy chain
+# reduction-heavy chain: each step reduces and combines the result with y (values stay bounded)
 
 
 def reduction_numpy(x: np.ndarray, n_ops: int, backward: bool) -> None:
     y = x
     tape = []
     for i in range(n_ops):
-        kind = i % 3
+        kind = i % 4
         if kind == 0:
-            y = y + y.sum(axis=0)
-            tape.append((kind, None))
+            tape.append(None)
+            y = y - y.mean(axis=0)
         elif kind == 1:
-            mean = y.mean()
-            tape.append((kind, (y, mean)))
-            y = y * mean
-        else:
+            std = y.std(ddof=1)
+            tape.append((y, std))
+            y = y / std
+        elif kind == 2:
             peak = y.max(axis=1, keepdims=True)
-            tape.append((kind, (y, peak)))
+            tape.append((y, peak))
             y = y - peak
+        else:
+            shift = y.max(axis=1, keepdims=True)
+            exps = np.exp(y - shift)
+            totals = exps.sum(axis=1, keepdims=True)
+            tape.append(exps / totals)
+            y = y + (np.log(totals) + shift)
     y.sum()
     if not backward:
         return
     grad = np.ones_like(y)
-    for kind, saved in reversed(tape):
+    for i in range(n_ops - 1, -1, -1):
+        kind, saved = i % 4, tape[i]
         if kind == 0:
-            grad = grad + grad.sum(axis=0, keepdims=True)
+            grad = grad - grad.mean(axis=0, keepdims=True)
         elif kind == 1:
-            before, mean = saved
-            grad = grad * mean + np.broadcast_to((grad * before).sum() / before.size, grad.shape)
-        else:
+            before, std = saved
+            centered = before - before.mean()
+            grad_std = -(grad * before).sum() / (std * std)
+            grad = grad / std + centered * (grad_std / ((before.size - 1) * std))
+        elif kind == 2:
             before, peak = saved
             mask = before == peak
-            grad_peak = -grad.sum(axis=1, keepdims=True)
-            grad = grad + mask * (grad_peak / mask.sum(axis=1, keepdims=True))
+            grad = grad - mask * (grad.sum(axis=1, keepdims=True) / mask.sum(axis=1, keepdims=True))
+        else:
+            softmax = saved
+            grad = grad + softmax * grad.sum(axis=1, keepdims=True)
 
 
 def reduction_autocompyute(x_array: np.ndarray, n_ops: int, backward: bool) -> None:
     x = ac.Tensor(x_array, req_grad=True)
     y = x
     for i in range(n_ops):
-        kind = i % 3
+        kind = i % 4
         if kind == 0:
-            y = y + y.sum(0)
+            y = y - y.mean(0)
         elif kind == 1:
-            y = y * y.mean()
-        else:
+            y = y / y.std()
+        elif kind == 2:
             y = y - y.max(1, keepdims=True)
+        else:
+            y = y + y.logsumexp(1, keepdims=True)
     loss = y.sum()
     if backward:
         loss.backward()
@@ -172,27 +187,28 @@ def reduction_torch(x_array: np.ndarray, n_ops: int, backward: bool) -> None:
     x = torch.tensor(x_array, requires_grad=True)
     y = x
     for i in range(n_ops):
-        kind = i % 3
+        kind = i % 4
         if kind == 0:
-            y = y + y.sum(0)
+            y = y - y.mean(0)
         elif kind == 1:
-            y = y * y.mean()
-        else:
+            y = y / y.std()
+        elif kind == 2:
             y = y - y.amax(1, keepdim=True)
+        else:
+            y = y + y.logsumexp(1, keepdim=True)
     loss = y.sum()
     if backward:
         loss.backward()
 
 
 # ---------------------------------------------------------------------------------------------
-# indexing-heavy chain
+# indexing-heavy chain: a gather with repeated indices, a reversing slice, a roll by one row
 
 PERMUTATION = np.array([3, 1, 4, 1, 5, 0, 2, 6])  # repeats index 1: gradients must accumulate
 
 
 def indexing_numpy(x: np.ndarray, n_ops: int, backward: bool) -> None:
     y = x
-    kinds = []
     for i in range(n_ops):
         kind = i % 3
         if kind == 0:
@@ -200,14 +216,13 @@ def indexing_numpy(x: np.ndarray, n_ops: int, backward: bool) -> None:
         elif kind == 1:
             y = y[:, ::-1] * 1.0001
         else:
-            y = y[1:] + y[:-1].mean()
-            y = np.concatenate([y, y[:1]])
-        kinds.append(kind)
+            y = np.concatenate([y[1:], y[:1]]) - y.mean()
     y.sum()
     if not backward:
         return
     grad = np.ones_like(y)
-    for kind in reversed(kinds):
+    for i in range(n_ops - 1, -1, -1):
+        kind = i % 3
         if kind == 0:
             scattered = np.zeros_like(grad)
             np.add.at(scattered, PERMUTATION, grad)
@@ -215,12 +230,8 @@ def indexing_numpy(x: np.ndarray, n_ops: int, backward: bool) -> None:
         elif kind == 1:
             grad = (grad * 1.0001)[:, ::-1]
         else:
-            body = grad[:-1].copy()
-            body[:1] += grad[-1:]
-            full = np.zeros((body.shape[0] + 1, body.shape[1]), dtype=grad.dtype)
-            full[1:] += body
-            full[:-1] += body.sum() / ((full.shape[0] - 1) * full.shape[1])
-            grad = full
+            unrolled = np.concatenate([grad[-1:], grad[:-1]])
+            grad = unrolled - grad.sum() / grad.size
 
 
 def indexing_autocompyute(x_array: np.ndarray, n_ops: int, backward: bool) -> None:
@@ -234,8 +245,7 @@ def indexing_autocompyute(x_array: np.ndarray, n_ops: int, backward: bool) -> No
         elif kind == 1:
             y = y[:, ::-1] * 1.0001
         else:
-            y = y[1:] + y[:-1].mean()
-            y = ac.concat([y, y[:1]])
+            y = ac.concat([y[1:], y[:1]]) - y.mean()
     loss = y.sum()
     if backward:
         loss.backward()
@@ -250,10 +260,9 @@ def indexing_torch(x_array: np.ndarray, n_ops: int, backward: bool) -> None:
         if kind == 0:
             y = y[permutation]
         elif kind == 1:
-            y = y.flip(1) * 1.0001
+            y = y.flip(1) * 1.0001  # PyTorch has no negative slice steps
         else:
-            y = y[1:] + y[:-1].mean()
-            y = torch.cat([y, y[:1]])
+            y = torch.cat([y[1:], y[:1]]) - y.mean()
     loss = y.sum()
     if backward:
         loss.backward()

@@ -520,7 +520,7 @@ def test_integer_and_bool_tensors_pass_through_movement_ops():
          r"getitem: index -4 is out of range for dim 1 with size 3"),
         (lambda x: x[..., [0, 4]], IndexError,
          r"getitem: index 4 is out of range for dim 2 with size 4"),
-        (lambda x: x[ac.tensor([[0, -3]])], IndexError, r"index -3 is out of range for dim 0"),
+        (lambda x: x[ac.tensor([[0, -3]])], IndexError, r"Index: index -3 is out of bounds for axis 0 with size 2"),
         (lambda x: x[0, 0, 0, 0], IndexError, r"getitem: too many indices .*\(2, 3, 4\)"),
         (lambda x: x[..., 0, ...], IndexError, r"getitem: an index can only have a single"),
         (lambda x: x[np.array([True, False, True])], IndexError,

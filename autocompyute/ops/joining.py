@@ -25,7 +25,7 @@ class Concat(Op):
     """Joins the inputs along an existing dim."""
 
     def forward(self, *arrays: Any, dim: int) -> Any:
-        self.save_for_backward(tuple(a.shape[dim] for a in arrays))
+        self.save_for_backward([a.shape[dim] for a in arrays])
         return self.xp.concatenate(arrays, axis=dim)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
@@ -85,17 +85,17 @@ def concat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     (3, 3)
     """
     inputs = _joinable(tensors, "concat")
-    ndim = inputs[0].ndim
+    ndim = inputs[0].data.ndim
     if ndim == 0:
         raise ValueError("concat: 0-d tensors cannot be concatenated; use stack")
-    axis = normalize_dim(dim, ndim, "concat")
-    shapes = [t.shape for t in inputs]
-    reference = shapes[0][:axis] + shapes[0][axis + 1 :]
-    if any(len(s) != ndim or s[:axis] + s[axis + 1 :] != reference for s in shapes):
+    axis = dim if type(dim) is int and 0 <= dim < ndim else normalize_dim(dim, ndim, "concat")
+    try:
+        return apply(Concat, *inputs, dim=axis)  # type: ignore[no-any-return]
+    except ValueError:  # NumPy rejected the shapes: say which, in our words
+        shapes = [t.shape for t in inputs]
         raise ValueError(
             f"concat: tensors must have equal shapes except in dim {dim}, got shapes {shapes}"
-        )
-    return apply(Concat, *inputs, dim=axis)  # type: ignore[no-any-return]
+        ) from None
 
 
 def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
@@ -130,6 +130,8 @@ def _joinable(values: Sequence[Any], function_name: str) -> list[Tensor]:
     values = list(values)
     if not values:
         raise ValueError(f"{function_name}: expected at least one tensor, got none")
+    if _uniform(values):
+        return values
     first = next((v for v in values if isinstance(v, Tensor)), None)
     device = None if first is None else device_of(first.data)
     tensors = [v if isinstance(v, Tensor) else Tensor(v, device=device) for v in values]
@@ -141,6 +143,20 @@ def _joinable(values: Sequence[Any], function_name: str) -> list[Tensor]:
         )
     dtype = _promoted_dtype([t.dtype for t in tensors], [])
     return [t.as_type(dtype) for t in tensors]
+
+
+def _uniform(values: list[Any]) -> bool:
+    """Whether all values are tensors of one dtype with one array type (the common case)."""
+    first = values[0]
+    if not isinstance(first, _engine.TensorCore):
+        return False
+    dtype, array_type = first.dtype, type(first.data)
+    for value in values:
+        if not isinstance(value, _engine.TensorCore) or value.dtype is not dtype or (
+            type(value.data) is not array_type
+        ):
+            return False
+    return True
 
 
 def _promoted_dtype(dtypes: list[Any], scalars: list[Any]) -> Any:

@@ -48,6 +48,17 @@ def expand_reduced(grad: Any, shape: tuple[int, ...], dims: tuple[int, ...], kee
     return grad.reshape(_kept_shape(shape, dims))
 
 
+def spread(xp: Any, grad: Any, shape: tuple[int, ...]) -> Any:
+    """Returns `grad` (with size-1 or missing leading dims) broadcast into a new array of `shape`.
+
+    Filling a fresh array is several times faster than NumPy's Python-level `broadcast_to` for
+    the small arrays where per-op cost matters, and the engine may then accumulate into it.
+    """
+    out = xp.empty(shape, dtype=grad.dtype)
+    out[...] = grad
+    return out
+
+
 def _kept_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(1 if i in dims else size for i, size in enumerate(shape))
 
@@ -77,7 +88,7 @@ class Sum(Op):
     def backward(self, grad: Any) -> Any:
         (shape,) = self.saved
         grad = expand_reduced(grad, shape, self.kwargs["dims"], self.kwargs.get("keepdims", False))
-        return self.xp.broadcast_to(grad, shape)
+        return spread(self.xp, grad, shape)
 
 
 class Mean(Op):
@@ -85,13 +96,17 @@ class Mean(Op):
 
     def forward(self, x: Any, *, dims: tuple[int, ...], keepdims: bool = False) -> Any:
         self.save_for_backward(x.shape)
-        return x.mean(axis=dims, keepdims=keepdims)
+        count = _count(x.shape, dims)
+        if x.dtype.kind != "f" or x.dtype.itemsize < 4 or count == 0:
+            return x.mean(axis=dims, keepdims=keepdims)  # float32 accumulation, or NaN
+        # sum * (1 / count) skips NumPy's Python-level mean wrapper (a large share of small ops)
+        return x.sum(axis=dims, keepdims=keepdims) * (1.0 / count)
 
     def backward(self, grad: Any) -> Any:
         (shape,) = self.saved
         dims = self.kwargs["dims"]
         grad = expand_reduced(grad, shape, dims, self.kwargs.get("keepdims", False))
-        return self.xp.broadcast_to(grad / builtins.max(_count(shape, dims), 1), shape)
+        return spread(self.xp, grad * (1.0 / builtins.max(_count(shape, dims), 1)), shape)
 
 
 class Var(Op):

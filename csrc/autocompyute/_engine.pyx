@@ -426,7 +426,7 @@ cdef _raise_forward_error(type op_type, tuple arrays, error):
     """Re-raises an error from inside forward (often NumPy's) with the op and input shapes on top."""
     name = op_type.__name__
     message = str(error)
-    if message.lower().startswith(name.lower()) or getattr(error, "_autocompyute", False):
+    if message.lower().startswith(name.lower() + ":") or getattr(error, "_autocompyute", False):
         raise error
     shapes = " and ".join(
         f"{tuple(a.shape)} {a.dtype}" for a in arrays if hasattr(a, "shape") and hasattr(a, "dtype")
