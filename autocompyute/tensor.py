@@ -95,7 +95,7 @@ class Tensor(_engine.TensorCore):
         return tuple(
             p if isinstance(p, Tensor) else Tensor(numpy.asarray(p, dtype=dtype))
             for p in ctx.parents
-            if isinstance(p, Tensor) or isinstance(p, _SCALAR_TYPES)
+            if isinstance(p, (Tensor, *_SCALAR_TYPES))
         )
 
     @property
@@ -554,7 +554,7 @@ def _binary_fallback(op_type: type, tensor: Tensor, other: Any, reflected: bool)
             return apply(Pow, base, exp=other)  # type: ignore[no-any-return]
         op_type = PowTensor
     first, second = _promote(tensor, other)
-    if op_type is Div or op_type is PowTensor and type(second) is float:
+    if op_type is Div or (op_type is PowTensor and type(second) is float):
         first, second = _float_operand(first), _float_operand(second)
     if reflected:
         return apply2(op_type, second, first)  # type: ignore[no-any-return]
@@ -694,7 +694,9 @@ def _need_ndim(tensor: Tensor, ndim: int, op_name: str) -> None:
                          f"got shape {tensor.shape}")
 
 
-def _resolve_shape(shape: tuple[Any, ...], size: int, old_shape: tuple[int, ...]) -> tuple[int, ...]:
+def _resolve_shape(
+    shape: tuple[Any, ...], size: int, old_shape: tuple[int, ...]
+) -> tuple[int, ...]:
     if len(shape) == 1 and not isinstance(shape[0], int):
         shape = tuple(shape[0])
     unknown = [i for i, s in enumerate(shape) if s == -1]

@@ -84,10 +84,7 @@ def getitem(x: Tensor, key: Any) -> Tensor:
 
 def _all_slices(key: tuple[Any, ...]) -> bool:
     """Whether `key` is basic indexing by slices only (nothing to convert or bounds-check)."""
-    for part in key:
-        if type(part) is not slice:
-            return False
-    return True
+    return all(type(part) is slice for part in key)
 
 
 def _normalize_key(data: Any, parts: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:

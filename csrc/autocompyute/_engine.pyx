@@ -431,7 +431,12 @@ cdef _raise_forward_error(type op_type, tuple arrays, error):
     shapes = " and ".join(
         f"{tuple(a.shape)} {a.dtype}" for a in arrays if hasattr(a, "shape") and hasattr(a, "dtype")
     )
-    wrapped = type(error)(f"{name}: {message} (inputs: {shapes})")
+    text = f"{name}: {message} (inputs: {shapes})"
+    try:
+        wrapped = type(error)(text)
+    except Exception:  # an exception type whose constructor wants other arguments
+        wrapped = next(kind for kind in (IndexError, TypeError, ValueError)
+                       if isinstance(error, kind))(text)
     wrapped._autocompyute = True
     raise wrapped from error
 

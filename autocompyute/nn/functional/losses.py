@@ -53,8 +53,9 @@ class CrossEntropyLoss(Op):
         log_totals = xp.log(totals[:, 0])
         probs /= totals
         row_index = xp.arange(rows.shape[0])
+        valid: Any = None
+        count: Any = None
         if all_valid:  # no item is ignored: skip the masking
-            valid = count = None
             safe_targets = flat_targets
         else:
             valid = flat_targets != ignore_index
@@ -248,7 +249,7 @@ def _check_class_range(targets: Tensor, n_classes: int, ignore_index: int) -> bo
     if not data.size or type(data).__module__ != "numpy":
         return False
     low, high = data.min(), data.max()
-    if 0 <= low and high < n_classes:
+    if low >= 0 and high < n_classes:
         return not (0 <= ignore_index < n_classes) or not (data == ignore_index).any()
     valid = data[data != ignore_index]
     if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
