@@ -1,16 +1,18 @@
-"""Gradient checking helpers for tests (ours and users' custom ops)."""
+"""Gradient checking and PyTorch comparison helpers for tests (ours and users' custom ops)."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy
 
 from autocompyute.autograd.grad_mode import no_autograd_tracking
+from autocompyute.backend import move_array
 from autocompyute.tensor import Tensor
 
-__all__ = ["gradcheck", "numerical_grads"]
+__all__ = ["assert_matches_torch", "gradcheck", "numerical_grads"]
 
 
 def numerical_grads(
@@ -96,3 +98,76 @@ def gradcheck(
                 f"\nanalytic:\n{got}\nnumerical:\n{expected}"
             )
     return True
+
+
+def assert_matches_torch(
+    function: Callable[..., Tensor],
+    torch_function: Callable[..., Any],
+    inputs: Sequence[Tensor],
+    upstream: Callable[[tuple[int, ...]], numpy.ndarray] | None = None,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+) -> None:
+    """Checks `function` and its gradients against a PyTorch reference (needs PyTorch).
+
+    `torch_function` runs on contiguous CPU copies of `inputs` (which may be on a GPU). The
+    outputs must agree in dtype, shape and values; then the same gradient w.r.t. the output is
+    backpropagated through both, and the gradient of every input with req_grad must agree in
+    dtype, shape and values.
+
+    Args:
+        function: our computation, called as `function(*inputs)`.
+        torch_function: the reference, called with one torch tensor per input.
+        inputs: the tensors (any memory layout; those with req_grad get gradients compared).
+        upstream: makes the gradient w.r.t. the output, given the output's shape (a NumPy
+            array of the output's dtype); by default evenly spaced values from -1 to 1.
+        rtol: relative tolerance, for outputs and gradients.
+        atol: absolute tolerance, for outputs and gradients.
+
+    Raises:
+        AssertionError: naming what differs.
+
+    Example (with PyTorch installed)::
+
+        x = ac.randn(3, 4, req_grad=True)
+        assert_matches_torch(lambda t: t.tanh() * t, lambda t: t.tanh() * t, [x])
+    """
+    # Imported by name: PyTorch is optional, and type-checking it would triple mypy's time.
+    torch: Any = importlib.import_module("torch")
+    references = [
+        torch.tensor(_to_numpy(tensor.data).copy(order="C"), requires_grad=tensor.req_grad)
+        for tensor in inputs
+    ]
+    out = function(*inputs)
+    expected = torch_function(*references)
+    expected_values = expected.detach().numpy()
+    assert out.dtype == expected_values.dtype, (
+        f"output dtype {out.dtype}, PyTorch's {expected_values.dtype}"
+    )
+    assert out.shape == expected_values.shape, (
+        f"output shape {out.shape}, PyTorch's {expected_values.shape}"
+    )
+    numpy.testing.assert_allclose(
+        _to_numpy(out.data), expected_values, rtol=rtol, atol=atol, err_msg="output"
+    )
+    if upstream is None:
+        grad = numpy.linspace(-1, 1, out.size, dtype=out.dtype).reshape(out.shape)
+    else:
+        grad = upstream(out.shape)
+    out.backward(move_array(grad, out.device))
+    expected.backward(torch.from_numpy(grad))
+    for index, (tensor, reference) in enumerate(zip(inputs, references)):
+        if not tensor.req_grad:
+            continue
+        assert tensor.grad is not None and reference.grad is not None, (
+            f"input {index}: no gradient (ours {tensor.grad is not None}, PyTorch's "
+            f"{reference.grad is not None})"
+        )
+        got = _to_numpy(tensor.grad)
+        assert got.dtype == tensor.dtype and got.shape == tensor.shape, (
+            f"input {index}: gradient dtype {got.dtype} and shape {got.shape}, expected "
+            f"{tensor.dtype} and {tensor.shape}"
+        )
+        numpy.testing.assert_allclose(
+            got, reference.grad.numpy(), rtol=rtol, atol=atol, err_msg=f"gradient of input {index}"
+        )

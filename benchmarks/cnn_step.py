@@ -10,23 +10,19 @@ times and their ratio.
 
 from __future__ import annotations
 
-import os
+import timing  # first: it pins NumPy's and PyTorch's thread pools to one thread
 
-# Must be set before NumPy (and its BLAS) or PyTorch are imported.
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"
+# isort: split
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+import argparse
+from collections.abc import Callable
 
-import numpy  # noqa: E402
+import numpy
 
-import autocompyute as ac  # noqa: E402
-import autocompyute.nn as nn  # noqa: E402
-import autocompyute.nn.functional as F  # noqa: E402
-from autocompyute.nn.optimizers import SGD  # noqa: E402
+import autocompyute as ac
+import autocompyute.nn as nn
+import autocompyute.nn.functional as F
+from autocompyute.nn.optimizers import SGD
 
 LEARNING_RATE = 0.01
 
@@ -108,35 +104,14 @@ def main() -> None:
     if reference is not None:
         steps["pytorch"] = reference
     if args.profile:
-        import cProfile
-        import pstats
-
-        steps["autocompyute"]()
-        with cProfile.Profile() as profile:
-            for _ in range(5):
-                steps["autocompyute"]()
-        pstats.Stats(profile).sort_stats("tottime").print_stats(15)
+        timing.print_profile(steps["autocompyute"], calls=5, lines=15)
         return
 
-    times: dict[str, list[float]] = {name: [] for name in steps}
     first_losses = {name: step() for name, step in steps.items()}
-    for _ in range(2):
-        for step in steps.values():
-            step()
-    for _ in range(args.repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
-
-    medians = {name: statistics.median(values) * 1e3 for name, values in times.items()}
+    medians = timing.interleaved_medians(steps, args.repeats, warmup=2)
     print(f"small CNN training step, batch {args.batch}, 1 thread, {args.repeats} repeats")
     print("first losses: " + ", ".join(f"{n} {v:.5f}" for n, v in first_losses.items()))
-    print(f"{'library':<14}{'median ms':>12}{'ratio':>8}")
-    base = medians.get("pytorch")
-    for name, median in medians.items():
-        ratio = f"{median / base:.2f}" if base else "-"
-        print(f"{name:<14}{median:>12.1f}{ratio:>8}")
+    timing.print_library_table(medians)
 
 
 if __name__ == "__main__":

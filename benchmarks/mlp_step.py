@@ -14,24 +14,20 @@ of autocompyute to the floor and to PyTorch.
 
 from __future__ import annotations
 
-import os
+import timing  # first: it pins NumPy's and PyTorch's thread pools to one thread
 
-# Must be set before NumPy (and its BLAS) or PyTorch are imported.
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"
+# isort: split
 
-import argparse  # noqa: E402
-import itertools  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+import argparse
+import itertools
+from collections.abc import Callable
 
-import numpy  # noqa: E402
+import numpy
 
-import autocompyute as ac  # noqa: E402
-import autocompyute.nn as nn  # noqa: E402
-import autocompyute.nn.functional as F  # noqa: E402
-from autocompyute.nn.optimizers import Adam  # noqa: E402
+import autocompyute as ac
+import autocompyute.nn as nn
+import autocompyute.nn.functional as F
+from autocompyute.nn.optimizers import Adam
 
 MODELS = {"small": ((64, 128, 128, 10), 32), "large": ((1024, 4096, 4096, 1024), 512)}
 LEARNING_RATE, BETA1, BETA2, EPS = 1e-3, 0.9, 0.999, 1e-8
@@ -162,20 +158,6 @@ def numpy_step(sizes: tuple[int, ...], x: numpy.ndarray, y: numpy.ndarray) -> St
     return step
 
 
-def measure(steps: dict[str, Step], repeats: int, warmup: int) -> dict[str, float]:
-    """Median seconds per step of each library, run interleaved."""
-    for _ in range(warmup):
-        for step in steps.values():
-            step()
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="small,large")
@@ -184,8 +166,12 @@ def main() -> None:
     args = parser.parse_args()
 
     print("MLP training step (forward, cross-entropy, backward, Adam), 1 thread, median ms")
-    print(f"{'model':<7}{'numpy floor':>12}{'pytorch':>10}{'autocompyute':>14}"
-          f"{'ac/floor':>10}{'ac/torch':>10}")
+    table = timing.Table(
+        timing.Column("model", 7, "<"), timing.Column("numpy floor", 12),
+        timing.Column("pytorch", 10), timing.Column("autocompyute", 14),
+        timing.Column("ac/floor", 10), timing.Column("ac/torch", 10),
+    )
+    print(table.header())
     for model in args.models.split(","):
         sizes, batch = MODELS[model]
         generator = numpy.random.default_rng(1)
@@ -197,13 +183,15 @@ def main() -> None:
             steps["pytorch"] = reference
         steps["autocompyute"] = autocompyute_step(sizes, x, y)
         large = model == "large"
-        medians = measure(steps, args.large_repeats if large else args.repeats,
-                          warmup=2 if large else 20)
+        medians = timing.interleaved_medians(
+            steps, args.large_repeats if large else args.repeats, warmup=2 if large else 20
+        )
         ours, floor = medians["autocompyute"], medians["floor"]
-        torch_ms = f"{medians['pytorch'] * 1e3:>10.2f}" if reference else f"{'-':>10}"
-        torch_ratio = f"{ours / medians['pytorch']:>10.2f}" if reference else f"{'-':>10}"
-        print(f"{model:<7}{floor * 1e3:>12.2f}{torch_ms}{ours * 1e3:>14.2f}"
-              f"{ours / floor:>10.2f}{torch_ratio}")
+        theirs = medians.get("pytorch")  # absent without PyTorch
+        print(table.row(
+            model, floor * 1e3, None if theirs is None else theirs * 1e3, ours * 1e3,
+            ours / floor, None if theirs is None else ours / theirs,
+        ))
 
 
 if __name__ == "__main__":

@@ -17,19 +17,17 @@ Usage:
 
 from __future__ import annotations
 
+import timing  # first: it pins NumPy's and PyTorch's thread pools to one thread
+
+# isort: split
+
 import argparse
-import os
+import functools
+from collections.abc import Callable
 
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"
+import numpy as np
 
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-import autocompyute as ac  # noqa: E402
+import autocompyute as ac
 
 try:
     import torch
@@ -295,18 +293,15 @@ def measure(chain: str, n_ops: int, repeats: int) -> dict[tuple[str, bool], floa
         for name, function in CHAINS[chain].items()
         if name != "pytorch" or torch is not None
     }
-    samples: dict[tuple[str, bool], list[float]] = {
-        (name, backward): [] for name in implementations for backward in (False, True)
-    }
     for function in implementations.values():  # warm-up
         function(x, n_ops, True)
-    for _ in range(repeats):
-        for backward in (False, True):
-            for name, function in implementations.items():
-                start = time.perf_counter()
-                function(x, n_ops, backward)
-                samples[(name, backward)].append((time.perf_counter() - start) / n_ops * 1e6)
-    return {key: statistics.median(values) for key, values in samples.items()}
+    runs = {
+        (name, backward): functools.partial(function, x, n_ops, backward)
+        for backward in (False, True)
+        for name, function in implementations.items()
+    }
+    medians = timing.interleaved_medians(runs, repeats, warmup=0)
+    return {key: seconds / n_ops * 1e6 for key, seconds in medians.items()}
 
 
 def main() -> None:
@@ -318,8 +313,13 @@ def main() -> None:
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'absent'}, "
           f"{args.ops} ops on {SHAPE} float32, median of {args.repeats} interleaved repeats, "
           "1 thread")
-    header = f"{'chain':<12} {'implementation':<14} {'fwd us/op':>10} {'x floor':>8} " \
-             f"{'fwd+bwd us/op':>14} {'x floor':>8}"
+    table = timing.Table(
+        timing.Column("chain", 12, "<"), timing.Column("implementation", 14, "<"),
+        timing.Column("fwd us/op", 10), timing.Column("x floor", 8),
+        timing.Column("fwd+bwd us/op", 14), timing.Column("x floor", 8),
+        separator=" ",
+    )
+    header = table.header()
     print(header)
     print("-" * len(header))
     for chain in args.chains.split(","):
@@ -330,8 +330,8 @@ def main() -> None:
             if (name, False) not in results:
                 continue
             forward, total = results[(name, False)], results[(name, True)]
-            print(f"{chain:<12} {name:<14} {forward:>10.2f} {forward / floor_forward:>8.2f} "
-                  f"{total:>14.2f} {total / floor_total:>8.2f}")
+            print(table.row(chain, name, forward, forward / floor_forward, total,
+                            total / floor_total))
 
 
 if __name__ == "__main__":

@@ -18,24 +18,20 @@ took about 2.5 s there). Pass larger sizes on the command line for a heavier run
 
 from __future__ import annotations
 
-import os
+import timing  # first: it pins NumPy's and PyTorch's thread pools to one thread
 
-# Must be set before NumPy (and its BLAS) or PyTorch are imported.
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"
+# isort: split
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-import numpy  # noqa: E402
+import numpy
 
-import autocompyute as ac  # noqa: E402
-import autocompyute.nn as nn  # noqa: E402
-from autocompyute.nn.functional.losses import cross_entropy_loss  # noqa: E402
+import autocompyute as ac
+import autocompyute.nn as nn
+from autocompyute.nn.functional.losses import cross_entropy_loss
 
 LEARNING_RATE = 0.01
 
@@ -211,37 +207,16 @@ def main() -> None:
         reference.train()
         steps["pytorch"] = torch_step(reference, tokens, targets)
     if args.profile:
-        import cProfile
-        import pstats
-
-        steps["autocompyute"]()
-        with cProfile.Profile() as profile:
-            for _ in range(3):
-                steps["autocompyute"]()
-        pstats.Stats(profile).sort_stats("tottime").print_stats(20)
+        timing.print_profile(steps["autocompyute"], calls=3, lines=20)
         return
 
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(2):
-        for step in steps.values():
-            step()
-    for _ in range(args.repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
-
-    medians = {name: statistics.median(values) * 1e3 for name, values in times.items()}
+    medians = timing.interleaved_medians(steps, args.repeats, warmup=2)
     print(
         f"transformer training step: vocab {sizes.vocab}, context {sizes.context}, embedding "
         f"{sizes.embedding}, {sizes.heads} heads, {sizes.blocks} blocks, batch {sizes.batch}, "
         f"dropout {sizes.dropout}; 1 thread, {args.repeats} repeats"
     )
-    print(f"{'library':<14}{'median ms':>12}{'ratio':>8}")
-    base = medians.get("pytorch")
-    for name, median in medians.items():
-        ratio = f"{median / base:.2f}" if base else "-"
-        print(f"{name:<14}{median:>12.1f}{ratio:>8}")
+    timing.print_library_table(medians)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import pytest
 
 import autocompyute as ac
 import autocompyute.nn.functional as F
-from autocompyute.testing import gradcheck
+from autocompyute.testing import assert_matches_torch, gradcheck
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -30,9 +30,14 @@ def close(ours, theirs, rtol=RTOL, atol=ATOL):
     numpy.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=rtol, atol=atol)
 
 
+def upstream(shape, dtype="float32"):
+    """A fixed random gradient w.r.t. an output of `shape`."""
+    return numpy.random.default_rng(7).normal(size=shape).astype(dtype)
+
+
 def backward_both(ours, theirs):
     """Backpropagates the same random upstream gradient through both results."""
-    dy = numpy.random.default_rng(7).normal(size=ours.shape).astype(ours.dtype)
+    dy = upstream(ours.shape, ours.dtype)
     ours.backward(ac.tensor(dy, dtype=ours.dtype))
     theirs.backward(torch.tensor(dy))
 
@@ -60,12 +65,7 @@ ACTIVATIONS = [
 
 @pytest.mark.parametrize("name, ours, theirs", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
 def test_activation_matches_torch(name, ours, theirs):
-    x = rand(3, 4, 5, scale=3.0)
-    x_torch = as_torch(x)
-    out, out_torch = ours(x), theirs(x_torch)
-    close(out, out_torch)
-    backward_both(out, out_torch)
-    close(x.grad, x_torch.grad)
+    assert_matches_torch(ours, theirs, [rand(3, 4, 5, scale=3.0)], upstream, RTOL, ATOL)
 
 
 @pytest.mark.parametrize("name, ours, theirs", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])

@@ -8,6 +8,7 @@ import pytest
 
 import autocompyute as ac
 from autocompyute import nn
+from autocompyute.testing import assert_matches_torch
 
 torch = pytest.importorskip("torch")
 
@@ -35,8 +36,13 @@ def copy_into_torch(pairs):
             theirs.copy_(torch.tensor(ours.as_numpy()))
 
 
+def upstream(shape):
+    """A fixed random gradient w.r.t. an output of `shape`."""
+    return numpy.random.default_rng(7).normal(size=shape).astype("float32")
+
+
 def backward_both(ours, theirs):
-    dy = numpy.random.default_rng(7).normal(size=ours.shape).astype("float32")
+    dy = upstream(ours.shape)
     ours.backward(ac.tensor(dy))
     theirs.backward(torch.tensor(dy))
 
@@ -100,12 +106,7 @@ def test_linear_without_bias_and_errors():
     (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
 ], ids=["GELU", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"])
 def test_activation_layers_match_torch(layer, reference):
-    x = rand(3, 4, 5, scale=2.0)
-    x_t = as_torch(x)
-    out, out_t = layer(x), reference(x_t)
-    close(out, out_t)
-    backward_both(out, out_t)
-    close(x.grad, x_t.grad)
+    assert_matches_torch(layer, reference, [rand(3, 4, 5, scale=2.0)], upstream, RTOL, ATOL)
     assert layer.n_params == 0
 
 

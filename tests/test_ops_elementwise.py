@@ -7,7 +7,7 @@ import numpy
 import pytest
 
 import autocompyute as ac
-from autocompyute.testing import gradcheck
+from autocompyute.testing import assert_matches_torch, gradcheck
 
 RNG = numpy.random.default_rng(1234)
 
@@ -48,26 +48,17 @@ def run_gradcheck(function, arrays):
     assert gradcheck(function, inputs)
 
 
+def random_upstream(shape):
+    return RNG.standard_normal(shape).astype(numpy.float32)
+
+
 def run_torch(function, arrays, torch_function=None, rtol=1e-5, atol=1e-6, kinds=None):
     """Compares values and gradients with PyTorch in float32 (`function` may serve both)."""
-    torch = pytest.importorskip("torch")
-    torch_function = torch_function or function
+    pytest.importorskip("torch")
     kinds = kinds or ["contiguous"] * len(arrays)
     arrays = [numpy.asarray(a, dtype=numpy.float32) for a in arrays]
     ours = [ac.tensor(layout(a, kind), req_grad=True) for a, kind in zip(arrays, kinds)]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out = function(*ours)
-    expected = torch_function(*theirs)
-    assert out.dtype == ac.float32
-    assert out.shape == tuple(expected.shape)
-    numpy.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=rtol, atol=atol)
-    seed = RNG.standard_normal(out.shape).astype(numpy.float32)
-    out.backward(seed)
-    expected.backward(torch.from_numpy(seed))
-    for tensor, reference in zip(ours, theirs):
-        assert tensor.grad.dtype == numpy.float32
-        assert tensor.grad.shape == tensor.shape
-        numpy.testing.assert_allclose(tensor.grad, reference.grad.numpy(), rtol=rtol, atol=atol)
+    assert_matches_torch(function, torch_function or function, ours, random_upstream, rtol, atol)
 
 
 # ------------------------------------------------------------------------------------ unary

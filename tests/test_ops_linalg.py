@@ -11,7 +11,7 @@ import pytest
 
 import autocompyute as ac
 from autocompyute.ops.linalg import einsum
-from autocompyute.testing import gradcheck
+from autocompyute.testing import assert_matches_torch, gradcheck
 
 RNG = numpy.random.default_rng(99)
 
@@ -76,18 +76,12 @@ def torch_parity(subscripts, arrays, transposed=()):
     arrays = [numpy.asarray(a, dtype=numpy.float32) for a in arrays]
     ours = [ac.tensor(numpy.ascontiguousarray(a.T).T if index in transposed else a,
                       req_grad=True) for index, a in enumerate(arrays)]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out = einsum(subscripts, *ours)
-    expected = torch.einsum(subscripts, *theirs)
-    assert out.dtype == ac.float32
-    assert out.shape == tuple(expected.shape)
-    numpy.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-5, atol=1e-6)
-    seed = RNG.standard_normal(out.shape).astype(numpy.float32)
-    out.backward(seed)
-    expected.backward(torch.from_numpy(seed))
-    for tensor, reference in zip(ours, theirs):
-        assert tensor.grad.dtype == numpy.float32 and tensor.grad.shape == tensor.shape
-        numpy.testing.assert_allclose(tensor.grad, reference.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert_matches_torch(
+        lambda *operands: einsum(subscripts, *operands),
+        lambda *operands: torch.einsum(subscripts, *operands),
+        ours,
+        lambda shape: RNG.standard_normal(shape).astype(numpy.float32),
+    )
 
 
 @pytest.mark.parametrize(("subscripts", "shapes"), CASES, ids=IDS)

@@ -5,7 +5,7 @@ import numpy
 import pytest
 
 import autocompyute as ac
-from autocompyute.testing import gradcheck
+from autocompyute.testing import assert_matches_torch, gradcheck
 
 RNG = numpy.random.default_rng(4321)
 
@@ -54,18 +54,14 @@ def check_torch(name, array, dim, keepdims, transposed=False, rtol=1e-5, atol=1e
     ours, theirs = REDUCTIONS[name]
     array = numpy.asarray(array, dtype=numpy.float32)
     data = numpy.ascontiguousarray(array.T).T if transposed else array
-    x = ac.tensor(data, req_grad=True)
-    reference = torch.tensor(array, requires_grad=True)
-    out = ours(x, dim, keepdims)
-    expected = theirs(torch, reference, dim, keepdims)
-    assert out.dtype == ac.float32
-    assert out.shape == tuple(expected.shape)
-    numpy.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=rtol, atol=atol)
-    seed = RNG.standard_normal(out.shape).astype(numpy.float32)
-    out.backward(seed)
-    expected.backward(torch.from_numpy(seed))
-    assert x.grad.dtype == numpy.float32 and x.grad.shape == x.shape
-    numpy.testing.assert_allclose(x.grad, reference.grad.numpy(), rtol=rtol, atol=atol)
+    assert_matches_torch(
+        lambda x: ours(x, dim, keepdims),
+        lambda reference: theirs(torch, reference, dim, keepdims),
+        [ac.tensor(data, req_grad=True)],
+        lambda shape: RNG.standard_normal(shape).astype(numpy.float32),
+        rtol,
+        atol,
+    )
 
 
 @pytest.mark.parametrize("keepdims", [False, True])

@@ -15,6 +15,7 @@ from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
 import autocompyute as ac  # noqa: E402
+from autocompyute.testing import assert_matches_torch  # noqa: E402
 
 SETTINGS = settings(max_examples=30, deadline=None, database=None)
 
@@ -28,20 +29,12 @@ def arrays(shape, elements=HALVES):
 
 
 def compare(ours, theirs, arrays_in, rtol=1e-5, atol=1e-6):
-    """Runs `ours` on autocompyute tensors and `theirs` on torch tensors; compares everything."""
+    """Runs `ours` on autocompyute tensors and `theirs` on torch tensors; compares everything.
+
+    The gradient w.r.t. the output is a ramp from -1 to 1 (`assert_matches_torch`'s default).
+    """
     inputs = [ac.tensor(a, req_grad=True) for a in arrays_in]
-    references = [torch.tensor(a, requires_grad=True) for a in arrays_in]
-    out = ours(*inputs)
-    expected = theirs(*references)
-    assert out.dtype == ac.float32
-    assert out.shape == tuple(expected.shape)
-    numpy.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=rtol, atol=atol)
-    seed = numpy.linspace(-1, 1, out.size, dtype=numpy.float32).reshape(out.shape)
-    out.backward(seed)
-    expected.backward(torch.from_numpy(seed))
-    for tensor, reference in zip(inputs, references):
-        assert tensor.grad.shape == tensor.shape and tensor.grad.dtype == numpy.float32
-        numpy.testing.assert_allclose(tensor.grad, reference.grad.numpy(), rtol=rtol, atol=atol)
+    assert_matches_torch(ours, theirs, inputs, rtol=rtol, atol=atol)
 
 
 BINARY = {

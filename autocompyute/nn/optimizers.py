@@ -17,7 +17,7 @@ Typical loop::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy
@@ -68,7 +68,7 @@ class Optimizer:
         self.lr = float(lr)
         self.state: list[dict[str, Any]] = [{} for _ in unique]
         self._scratch: dict[tuple[Any, ...], Any] = {}
-        self._scratch_views: list[tuple[Any, Any, Any] | None] = [None] * len(unique)
+        self._workspaces: list[tuple[Any, Any, Any, Any] | None] = [None] * len(unique)
 
     # ------------------------------------------------------------------ steps
 
@@ -87,29 +87,42 @@ class Optimizer:
         """Same as `step()` (the name the original AutoCompyute uses)."""
         self.step()
 
-    def _scratch_pair(self, index: int, data: Any) -> tuple[Any, Any]:
-        """Returns two reusable uninitialised arrays shaped like parameter `index`'s data.
+    def _with_grads(self) -> Iterator[tuple[Any, dict[str, Any], tuple[Any, Any, Any, Any]]]:
+        """Yields `(grad, state, (data, xp, scratch, other_scratch))` per parameter with a gradient.
 
-        They are views into flat buffers shared by all parameters of one dtype and device
-        (only one parameter is updated at a time), cached per parameter until its array changes.
+        `xp` is the array module of the parameter's `data`; the scratch arrays are reusable and
+        uninitialised, shaped like `data` (see `_workspace`).
         """
-        cached = self._scratch_views[index]
-        if cached is not None and cached[0] is data:
-            return cached[1], cached[2]
+        workspaces = self._workspaces
+        for index, (parameter, state) in enumerate(zip(self.parameters, self.state)):
+            grad = parameter.grad
+            if grad is None:
+                continue
+            workspace = workspaces[index]
+            if workspace is None or workspace[0] is not parameter.data:
+                workspace = self._workspace(index, parameter.data)
+            yield grad, state, workspace
+
+    def _workspace(self, index: int, data: Any) -> tuple[Any, Any, Any, Any]:
+        """Builds `(data, xp, scratch, other_scratch)` for parameter `index` and caches it.
+
+        The scratch arrays are views into flat buffers shared by all parameters of one dtype and
+        device (only one parameter is updated at a time); the cache holds until `data` changes.
+        """
+        xp = numpy if type(data) is _ndarray else array_module(data)
         views = []
         for slot in (0, 1):
             key = (slot, data.dtype, type(data), None if type(data) is _ndarray
                    else device_of(data))
             flat = self._scratch.get(key)
             if flat is None or flat.size < data.size:
-                xp = numpy if type(data) is _ndarray else array_module(data)
                 size = max((p.data.size for p in self.parameters
                             if p.data.dtype == data.dtype and type(p.data) is type(data)),
                            default=data.size)
                 flat = self._scratch[key] = xp.empty(max(size, data.size), dtype=data.dtype)
             views.append(flat[:data.size].reshape(data.shape))
-        self._scratch_views[index] = (data, views[0], views[1])
-        return views[0], views[1]
+        workspace = self._workspaces[index] = (data, xp, views[0], views[1])
+        return workspace
 
     # ------------------------------------------------------------------ state
 
@@ -190,6 +203,13 @@ def _check_beta(name: str, **values: float) -> None:
             raise ValueError(f"{name}: {key} must be in [0, 1), got {value}")
 
 
+def _add_weight_decay(xp: Any, grad: Any, data: Any, weight_decay: float, out: Any) -> Any:
+    """Returns `grad + weight_decay * data` (the L2 penalty's gradient added), written to `out`."""
+    xp.multiply(data, weight_decay, out=out)
+    out += grad
+    return out
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay.
 
@@ -229,17 +249,9 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
-        for index, (parameter, state) in enumerate(zip(self.parameters, self.state)):
-            grad = parameter.grad
-            if grad is None:
-                continue
-            data = parameter.data
-            xp = numpy if type(data) is _ndarray else array_module(data)
-            update, decayed = self._scratch_pair(index, data)
+        for grad, state, (data, xp, update, decayed) in self._with_grads():
             if weight_decay:
-                xp.multiply(data, weight_decay, out=decayed)
-                decayed += grad
-                grad = decayed
+                grad = _add_weight_decay(xp, grad, data, weight_decay, out=decayed)
             if momentum:
                 buffer = state.get("momentum_buffer")
                 if buffer is None:
@@ -297,12 +309,7 @@ class Adam(Optimizer):
         first_weight, second_weight = 1 - beta1, 1 - beta2
         corrected_step = -1  # the step count the two factors below were computed for
         step_factor = correction = 0.0
-        for index, (parameter, state) in enumerate(zip(self.parameters, self.state)):
-            grad = parameter.grad
-            if grad is None:
-                continue
-            data = parameter.data
-            xp = numpy if type(data) is _ndarray else array_module(data)
+        for grad, state, (data, xp, scratch, other) in self._with_grads():
             if not state:
                 state["step"] = 0
                 state["exp_avg"] = xp.zeros_like(data)
@@ -313,14 +320,11 @@ class Adam(Optimizer):
                 step_factor = -lr / (1 - beta1**step)
                 correction = (1 - beta2**step) ** 0.5
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            scratch, other = self._scratch_pair(index, data)
             if weight_decay:
                 if decoupled:
                     data *= 1 - lr * weight_decay
                 else:
-                    xp.multiply(data, weight_decay, out=other)
-                    other += grad
-                    grad = other
+                    grad = _add_weight_decay(xp, grad, data, weight_decay, out=other)
             # first moment as a linear interpolation towards g (PyTorch's lerp)
             xp.subtract(grad, exp_avg, out=scratch)
             scratch *= first_weight

@@ -105,15 +105,30 @@ def _conv_out_size(
     )
 
 
-def _recording(op: Op) -> tuple[bool, ...]:
-    """needs_grad, or all False when the op is not part of a graph."""
-    return op.needs_grad or (False, False, False)
-
-
 # ---------------------------------------------------------------------------------- ops
 
 
-class _ConvolutionOp(Op):
+class _WeightedOp(Op):
+    """Bookkeeping shared by the convolution ops, whose inputs are x, w and optional biases b."""
+
+    def _save_factors(self, grad_w_factor: Any, w: Any, x_shape: Any, w_shape: Any) -> None:
+        """Saves what backward multiplies with, each only where a gradient needs it.
+
+        `grad_w_factor` (the input's windows or rows) is kept only if w needs a gradient and `w`
+        only if x needs one; both shapes are always kept.
+        """
+        needs_grad = self.needs_grad or (False, False, False)  # empty outside a graph
+        self.save_for_backward(
+            grad_w_factor if needs_grad[1] else None, w if needs_grad[0] else None, x_shape, w_shape
+        )
+
+    def _geometry(self) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """The stride, padding and dilation that forward was called with."""
+        kwargs = self.kwargs
+        return kwargs["stride"], kwargs["padding"], kwargs["dilation"]
+
+
+class _ConvolutionOp(_WeightedOp):
     """Cross-correlation of x (B, C, *spatial) with w (O, C, *kernel), plus optional bias (O,)."""
 
     def forward(
@@ -134,18 +149,15 @@ class _ConvolutionOp(Op):
         out = w.reshape(w.shape[0], columns.shape[0]) @ columns
         if b is not None:
             out += b[:, None]
-        needs_grad = _recording(self)
         # Keeping the columns (prod(kernel) times the input's size) for the weight gradient is
         # cheaper than building them again in backward.
-        self.save_for_backward(
-            columns if needs_grad[1] else None, w if needs_grad[0] else None, x.shape, w.shape
-        )
+        self._save_factors(columns, w, x.shape, w.shape)
         return _to_batch_first(out.reshape(w.shape[0], *out_size, x.shape[0]))
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
         xp = self.xp
         columns, w, x_shape, w_shape = self.saved
-        stride, padding, dilation = (self.kwargs[k] for k in ("stride", "padding", "dilation"))
+        stride, padding, dilation = self._geometry()
         needs_grad = self.needs_grad
         out_channels = w_shape[0]
         # Free when grad is a view of this op's own layout (e.g. after an elementwise op).
@@ -176,7 +188,7 @@ class Conv2D(_ConvolutionOp):
     """2-D cross-correlation: x (B, C, H, W), w (O, C, KH, KW), b (O,) -> (B, O, H_out, W_out)."""
 
 
-class ConvTranspose2D(Op):
+class ConvTranspose2D(_WeightedOp):
     """Transposed 2-D convolution (the adjoint of Conv2D): x (B, C, H, W), w (C, O, KH, KW)."""
 
     def forward(
@@ -204,16 +216,13 @@ class ConvTranspose2D(Op):
         out = full[_interior(padding, out_size)]
         if b is not None:
             out += b.reshape(-1, *(1,) * (out.ndim - 1))
-        needs_grad = _recording(self)
-        self.save_for_backward(
-            x_rows if needs_grad[1] else None, w if needs_grad[0] else None, x.shape, w.shape
-        )
+        self._save_factors(x_rows, w, x.shape, w.shape)
         return _to_batch_first(out)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
         xp = self.xp
         x_rows, w, x_shape, w_shape = self.saved
-        stride, padding, dilation = (self.kwargs[k] for k in ("stride", "padding", "dilation"))
+        stride, padding, dilation = self._geometry()
         needs_grad = self.needs_grad
         in_channels = w_shape[0]
         # The output gradient, padded back to the uncropped size, convolved like a Conv2D input.
@@ -324,8 +333,39 @@ def _check_inputs(
         )
 
 
+def _check_kernel_fits(
+    function: str, x: Tensor, w: Tensor, padding: tuple[int, ...], dilation: tuple[int, ...]
+) -> None:
+    padded = tuple(size + 2 * pad for size, pad in zip(x.shape[2:], padding))
+    spans = tuple(d * (k - 1) + 1 for d, k in zip(dilation, w.shape[2:]))
+    if any(span > size for span, size in zip(spans, padded)):
+        raise ValueError(
+            f"{function}: the kernel (spanning {spans} with dilation {dilation}) is larger than "
+            f"the padded input {padded} (input shape {x.shape}, weight shape {w.shape})"
+        )
+
+
+def _check_transposed_output(
+    function: str,
+    x: Tensor,
+    w: Tensor,
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+    dilation: tuple[int, ...],
+) -> None:
+    out_size = tuple(
+        (n - 1) * s - 2 * p + d * (k - 1) + 1
+        for n, s, p, d, k in zip(x.shape[2:], stride, padding, dilation, w.shape[2:])
+    )
+    if any(size < 1 for size in out_size):
+        raise ValueError(
+            f"{function}: the output would have size {out_size}; padding {padding} is too large "
+            f"for input shape {x.shape} and weight shape {w.shape}"
+        )
+
+
 def _convolve(
-    op: type[_ConvolutionOp],
+    op: type[_WeightedOp],
     function: str,
     spatial_dims: int,
     x: Tensor,
@@ -335,17 +375,16 @@ def _convolve(
     padding: Any,
     dilation: Any,
 ) -> Tensor:
-    _check_inputs(function, x, w, b, spatial_dims, 1)
+    """Checks the arguments of the convolution function `function`, then applies `op`."""
+    transposed = op is ConvTranspose2D
+    _check_inputs(function, x, w, b, spatial_dims, 0 if transposed else 1)
     stride = _as_tuple(stride, spatial_dims, "stride", function, 1)
     padding = _as_tuple(padding, spatial_dims, "padding", function, 0)
     dilation = _as_tuple(dilation, spatial_dims, "dilation", function, 1)
-    padded = tuple(size + 2 * pad for size, pad in zip(x.shape[2:], padding))
-    spans = tuple(d * (k - 1) + 1 for d, k in zip(dilation, w.shape[2:]))
-    if any(span > size for span, size in zip(spans, padded)):
-        raise ValueError(
-            f"{function}: the kernel (spanning {spans} with dilation {dilation}) is larger than "
-            f"the padded input {padded} (input shape {x.shape}, weight shape {w.shape})"
-        )
+    if transposed:
+        _check_transposed_output(function, x, w, stride, padding, dilation)
+    else:
+        _check_kernel_fits(function, x, w, padding, dilation)
     inputs = (x, w) if b is None else (x, w, b)
     return op.apply(*inputs, stride=stride, padding=padding, dilation=dilation)
 
@@ -427,22 +466,7 @@ def conv_transpose2d(
     >>> conv_transpose2d(ac.ones(2, 3, 4, 4), ac.ones(3, 5, 3, 3), stride=2, padding=1).shape
     (2, 5, 7, 7)
     """
-    function = "conv_transpose2d"
-    _check_inputs(function, x, w, b, 2, 0)
-    stride = _as_tuple(stride, 2, "stride", function, 1)
-    padding = _as_tuple(padding, 2, "padding", function, 0)
-    dilation = _as_tuple(dilation, 2, "dilation", function, 1)
-    out_size = tuple(
-        (n - 1) * s - 2 * p + d * (k - 1) + 1
-        for n, s, p, d, k in zip(x.shape[2:], stride, padding, dilation, w.shape[2:])
-    )
-    if any(size < 1 for size in out_size):
-        raise ValueError(
-            f"{function}: the output would have size {out_size}; padding {padding} is too large "
-            f"for input shape {x.shape} and weight shape {w.shape}"
-        )
-    inputs = (x, w) if b is None else (x, w, b)
-    return ConvTranspose2D.apply(*inputs, stride=stride, padding=padding, dilation=dilation)
+    return _convolve(ConvTranspose2D, "conv_transpose2d", 2, x, w, b, stride, padding, dilation)
 
 
 def maxpool2d(x: Tensor, window: int = 2) -> Tensor:

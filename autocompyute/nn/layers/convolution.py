@@ -5,30 +5,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import autocompyute as ac
 from autocompyute.nn.functional.convolution import conv1d, conv2d, conv_transpose2d
-from autocompyute.nn.module import Module, Parameter
+from autocompyute.nn.layers._weights import WeightsAndBiases, uniform_parameter
 from autocompyute.tensor import Tensor
 
 __all__ = ["Conv1D", "Conv2D", "ConvTranspose2D"]
 
 
-class _Convolution(Module):
+class _Convolution(WeightsAndBiases):
     """Shared setup: weights (O, C, *kernel), or (C, O, *kernel) when transposed; biases (O,)."""
 
     spatial_dims = 2
+    transposed = False
 
-    def __init__(
-        self,
-        in_dim: int,
-        out_dim: int,
-        kernel_size: Any,
-        stride: Any,
-        padding: Any,
-        dilation: Any,
-        bias: bool,
-        transposed: bool = False,
-    ) -> None:
+    def __init__(self, in_dim: int, out_dim: int, kernel_size: Any = 3, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, bias: bool = True) -> None:
         super().__init__()
         kernel = (
             (kernel_size,) * self.spatial_dims if isinstance(kernel_size, int)
@@ -42,26 +33,12 @@ class _Convolution(Module):
             )
         self.in_dim, self.out_dim, self.kernel_size = in_dim, out_dim, kernel
         self.stride, self.padding, self.dilation = stride, padding, dilation
-        weight_dims = (in_dim, out_dim) if transposed else (out_dim, in_dim)
-        # PyTorch's default: uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases,
-        # with fan_in taken from the weight's second dim (output channels when transposed).
-        bound = 1.0 / math.sqrt(weight_dims[1] * math.prod(kernel))
-        self.w = Parameter(ac.randu(*weight_dims, *kernel, low=-bound, high=bound),
-                           label="Weights")
-        self.b = (
-            Parameter(ac.randu(out_dim, low=-bound, high=bound), label="Biases") if bias
-            else None
-        )
-
-    @property
-    def weight(self) -> Parameter:
-        """Alias of `w` (PyTorch's name)."""
-        return self.w
-
-    @property
-    def bias(self) -> Parameter | None:
-        """Alias of `b` (PyTorch's name)."""
-        return self.b
+        weight_dims = (in_dim, out_dim) if self.transposed else (out_dim, in_dim)
+        # As in PyTorch, fan_in comes from the weight's second dim (output channels when
+        # transposed).
+        fan_in = weight_dims[1] * math.prod(kernel)
+        self.w = uniform_parameter((*weight_dims, *kernel), fan_in, "Weights")
+        self.b = uniform_parameter((out_dim,), fan_in, "Biases") if bias else None
 
     def extra_repr(self) -> str:
         return (
@@ -96,10 +73,6 @@ class Conv1D(_Convolution):
 
     spatial_dims = 1
 
-    def __init__(self, in_dim: int, out_dim: int, kernel_size: int = 3, stride: int = 1,
-                 padding: int = 0, dilation: int = 1, bias: bool = True) -> None:
-        super().__init__(in_dim, out_dim, kernel_size, stride, padding, dilation, bias)
-
     def forward(self, x: Tensor) -> Tensor:
         return conv1d(x, self.w, self.b, self.stride, self.padding, self.dilation)
 
@@ -126,10 +99,6 @@ class Conv2D(_Convolution):
     >>> Conv2D(1, 4, kernel_size=3)(ac.ones(2, 1, 8, 8)).shape
     (2, 4, 6, 6)
     """
-
-    def __init__(self, in_dim: int, out_dim: int, kernel_size: Any = 3, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, bias: bool = True) -> None:
-        super().__init__(in_dim, out_dim, kernel_size, stride, padding, dilation, bias)
 
     def forward(self, x: Tensor) -> Tensor:
         return conv2d(x, self.w, self.b, self.stride, self.padding, self.dilation)
@@ -159,10 +128,7 @@ class ConvTranspose2D(_Convolution):
     (1, 2, 10, 10)
     """
 
-    def __init__(self, in_dim: int, out_dim: int, kernel_size: Any = 3, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, bias: bool = True) -> None:
-        super().__init__(in_dim, out_dim, kernel_size, stride, padding, dilation, bias,
-                         transposed=True)
+    transposed = True
 
     def forward(self, x: Tensor) -> Tensor:
         return conv_transpose2d(x, self.w, self.b, self.stride, self.padding, self.dilation)

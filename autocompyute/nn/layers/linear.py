@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import math
-
-import autocompyute as ac
 from autocompyute.nn.functional.linear import linear
-from autocompyute.nn.module import Module, Parameter
+from autocompyute.nn.layers._weights import WeightsAndBiases, uniform_parameter
 from autocompyute.tensor import Tensor
 
 __all__ = ["Linear"]
 
 
-class Linear(Module):
+class Linear(WeightsAndBiases):
     """Affine layer `y = x @ w.T + b` over the last dim of the input.
 
     Weights and biases start uniform in (-1/sqrt(in_dim), 1/sqrt(in_dim)), as in PyTorch.
@@ -29,6 +26,7 @@ class Linear(Module):
     Shapes:
         input (..., in_dim) -> output (..., out_dim).
 
+    >>> import autocompyute as ac
     >>> from autocompyute import nn
     >>> nn.Linear(4, 5)(ac.randn(2, 4)).shape
     (2, 5)
@@ -39,22 +37,8 @@ class Linear(Module):
         if in_dim < 1 or out_dim < 1:
             raise ValueError(f"Linear: in_dim and out_dim must be >= 1, got {in_dim}, {out_dim}")
         self.in_dim, self.out_dim = in_dim, out_dim
-        bound = 1.0 / math.sqrt(in_dim)
-        self.w = Parameter(ac.randu(out_dim, in_dim, low=-bound, high=bound), label="Weights")
-        self.b = (
-            Parameter(ac.randu(out_dim, low=-bound, high=bound), label="Biases") if bias
-            else None
-        )
-
-    @property
-    def weight(self) -> Parameter:
-        """Alias of `w` (PyTorch's name)."""
-        return self.w
-
-    @property
-    def bias(self) -> Parameter | None:
-        """Alias of `b` (PyTorch's name)."""
-        return self.b
+        self.w = uniform_parameter((out_dim, in_dim), in_dim, "Weights")
+        self.b = uniform_parameter((out_dim,), in_dim, "Biases") if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
         return linear(x, self.w, self.b)

@@ -8,10 +8,9 @@ product before the time loop; the loop itself is built from differentiable tenso
 
 from __future__ import annotations
 
-import math
-
 import autocompyute as ac
 from autocompyute.nn.functional.linear import linear
+from autocompyute.nn.layers._weights import uniform_parameter
 from autocompyute.nn.module import Module, Parameter
 from autocompyute.tensor import Tensor
 
@@ -30,24 +29,32 @@ class _Recurrent(Module):
                 f"{type(self).__name__}: in_dim and h_dim must be >= 1, got {in_dim} and {h_dim}"
             )
         self.in_dim, self.h_dim, self.return_seq = in_dim, h_dim, return_seq
-        # PyTorch's default: every weight and bias uniform(-1/sqrt(h_dim), 1/sqrt(h_dim)).
-        bound = 1.0 / math.sqrt(h_dim)
+        # As in PyTorch, every weight and bias takes h_dim as its fan_in.
         rows = self.gates * h_dim
-        self.w_ih = Parameter(ac.randu(rows, in_dim, low=-bound, high=bound), label="Weights")
-        self.w_hh = Parameter(ac.randu(rows, h_dim, low=-bound, high=bound), label="Weights")
+        self.w_ih = uniform_parameter((rows, in_dim), h_dim, "Weights")
+        self.w_hh = uniform_parameter((rows, h_dim), h_dim, "Weights")
         self.b_ih: Parameter | None = None
         self.b_hh: Parameter | None = None
         if bias:
-            self.b_ih = Parameter(ac.randu(rows, low=-bound, high=bound), label="Biases")
-            self.b_hh = Parameter(ac.randu(rows, low=-bound, high=bound), label="Biases")
+            self.b_ih = uniform_parameter((rows,), h_dim, "Biases")
+            self.b_hh = uniform_parameter((rows,), h_dim, "Biases")
 
-    def _check_input(self, x: Tensor) -> None:
+    def _project_inputs(self, x: Tensor, add_b_hh: bool = True) -> Tensor:
+        """Checks x (B, T, in_dim); returns x w_ih^T + b_ih for all steps in one product.
+
+        With `add_b_hh`, b_hh joins the projection too (where it simply adds up, as in RNN and
+        LSTM), instead of being added at every step.
+        """
         if x.ndim != 3 or x.shape[2] != self.in_dim:
             raise ValueError(
                 f"{type(self).__name__}: input must have shape (B, T, {self.in_dim}), got {x.shape}"
             )
         if x.shape[1] == 0:
             raise ValueError(f"{type(self).__name__}: the input sequence is empty ({x.shape})")
+        bias = self.b_ih
+        if add_b_hh and bias is not None:
+            bias = bias + self.b_hh
+        return linear(x, self.w_ih, bias)
 
     def _initial_state(self, x: Tensor) -> Tensor:
         return ac.zeros(x.shape[0], self.h_dim, dtype=x.dtype, device=x.device)
@@ -82,10 +89,7 @@ class RNN(_Recurrent):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        self._check_input(x)
-        # Both biases simply add up, so they join the input projection.
-        bias = None if self.b_ih is None else self.b_ih + self.b_hh
-        projected = linear(x, self.w_ih, bias)
+        projected = self._project_inputs(x)
         h = projected[:, 0].tanh()
         states = [h]
         for t in range(1, x.shape[1]):
@@ -120,10 +124,8 @@ class LSTM(_Recurrent):
     gates = 4
 
     def forward(self, x: Tensor) -> Tensor:
-        self._check_input(x)
         size = self.h_dim
-        bias = None if self.b_ih is None else self.b_ih + self.b_hh
-        projected = linear(x, self.w_ih, bias)
+        projected = self._project_inputs(x)
         h = c = self._initial_state(x)
         states = []
         for t in range(x.shape[1]):
@@ -164,14 +166,13 @@ class GRU(_Recurrent):
     gates = 3
 
     def forward(self, x: Tensor) -> Tensor:
-        self._check_input(x)
         size = self.h_dim
-        projected = linear(x, self.w_ih, self.b_ih)
+        # b_hh stays in the hidden projection: its new-gate block is scaled by r.
+        projected = self._project_inputs(x, add_b_hh=False)
         h = self._initial_state(x)
         states = []
         for t in range(x.shape[1]):
             step = projected[:, t]
-            # b_hh stays in the hidden projection: its new-gate block is scaled by r.
             hidden = linear(h, self.w_hh, self.b_hh)
             reset_update = (step[:, : 2 * size] + hidden[:, : 2 * size]).sigmoid()
             new = (step[:, 2 * size :] + reset_update[:, :size] * hidden[:, 2 * size :]).tanh()
