@@ -8,7 +8,14 @@ from typing import Any
 import numpy
 
 from autocompyute import _engine
-from autocompyute.backend import Device, DeviceLike, device_of, get_device, move_array
+from autocompyute.backend import (
+    Device,
+    DeviceLike,
+    array_module,
+    device_of,
+    get_device,
+    move_array,
+)
 from autocompyute.dtypes import default_float, to_dtype
 from autocompyute.ops import indexing, linalg, movement, reduce
 from autocompyute.ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, PowTensor, Sub
@@ -632,7 +639,7 @@ def as_tensor(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if type(value) in _SCALAR_TYPES:
-        return _wrap(like.data.__class__(()).astype(like.dtype) * 0 + value)
+        return _wrap(array_module(like.data).asarray(value, dtype=like.dtype))
     return Tensor(value, device=device_of(like.data))
 
 
