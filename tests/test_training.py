@@ -8,6 +8,7 @@ import autocompyute.nn.functional as F
 from autocompyute import nn
 from autocompyute.nn.optimizers import Adam
 
+
 def test_mlp_learns_digits():
     datasets = pytest.importorskip("sklearn.datasets")
     images, labels = datasets.load_digits(return_X_y=True)  # 1797 8x8 images, no download
