@@ -84,7 +84,7 @@ def concat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     >>> ac.concat([ac.zeros(2, 3), ac.ones(1, 3)]).shape
     (3, 3)
     """
-    inputs = _joinable(tensors, "concat")
+    inputs = tensors if _uniform(tensors) else _joinable(tensors, "concat")
     ndim = inputs[0].data.ndim
     if ndim == 0:
         raise ValueError("concat: 0-d tensors cannot be concatenated; use stack")
@@ -113,7 +113,7 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     >>> ac.stack([ac.zeros(2, 3), ac.ones(2, 3)], dim=1).shape
     (2, 2, 3)
     """
-    inputs = _joinable(tensors, "stack")
+    inputs = tensors if _uniform(tensors) else _joinable(tensors, "stack")
     shapes = [t.shape for t in inputs]
     if any(s != shapes[0] for s in shapes):
         raise ValueError(f"stack: tensors must all have the same shape, got shapes {shapes}")
@@ -130,8 +130,6 @@ def _joinable(values: Sequence[Any], function_name: str) -> list[Tensor]:
     values = list(values)
     if not values:
         raise ValueError(f"{function_name}: expected at least one tensor, got none")
-    if _uniform(values):
-        return values
     first = next((v for v in values if isinstance(v, Tensor)), None)
     device = None if first is None else device_of(first.data)
     tensors = [v if isinstance(v, Tensor) else Tensor(v, device=device) for v in values]
@@ -145,8 +143,10 @@ def _joinable(values: Sequence[Any], function_name: str) -> list[Tensor]:
     return [t.as_type(dtype) for t in tensors]
 
 
-def _uniform(values: list[Any]) -> bool:
-    """Whether all values are tensors of one dtype with one array type (the common case)."""
+def _uniform(values: Sequence[Any]) -> bool:
+    """Whether `values` is a non-empty list or tuple of tensors of one dtype and array type."""
+    if (type(values) is not list and type(values) is not tuple) or not values:
+        return False
     first = values[0]
     if not isinstance(first, _engine.TensorCore):
         return False
