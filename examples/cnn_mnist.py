@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> float:
             optimizer.step()
             total_loss += loss.item()
             n_batches += 1
-            progress.set_postfix(loss=f"{total_loss / n_batches:.4f}")
+            progress.set_postfix(loss=f"{total_loss / n_batches:.4f}", refresh=False)
         test_accuracy = evaluate(model, x_test, y_test, 256, args.device)
         print(f"epoch {epoch:3d}/{epochs}  train loss {total_loss / n_batches:.4f}  "
               f"test accuracy {test_accuracy:.2%}")

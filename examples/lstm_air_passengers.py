@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> float:
             loss.backward()
             optimizer.step()
             total_loss += loss.item()
-        progress.set_postfix(loss=f"{total_loss / len(loader):.4f}")
+        progress.set_postfix(loss=f"{total_loss / len(loader):.4f}", refresh=False)
         if epoch % 25 == 0 or epoch == epochs:
             tqdm.write(f"epoch {epoch:4d}/{epochs}  train loss {total_loss / len(loader):.4f}")
 

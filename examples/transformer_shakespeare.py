@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> float:
             optimizer.step()
             schedule.step()
             running_loss += loss.item()
-            progress.set_postfix(loss=f"{running_loss / (step + 1):.3f}")
+            progress.set_postfix(loss=f"{running_loss / (step + 1):.3f}", refresh=False)
         loss_now = validation_loss(model, validation_data, args)
         print(f"epoch {epoch:3d}/{args.epochs}  train loss "
               f"{running_loss / args.steps_per_epoch:.3f}  validation loss {loss_now:.3f}")
