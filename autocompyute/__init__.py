@@ -9,7 +9,7 @@ array([2., 4., 6.], dtype=float32)
 
 from autocompyute import _engine
 from autocompyute import autograd as autograd
-from autocompyute.autograd import Op, no_autograd_tracking
+from autocompyute.autograd import Op, no_autograd_tracking, no_grad
 from autocompyute.backend import Device, array_module, cuda_available
 from autocompyute.dtypes import (
     bool_,
@@ -72,6 +72,7 @@ __all__ = [
     "load",
     "nn",
     "no_autograd_tracking",
+    "no_grad",
     "ones",
     "ones_like",
     "randi",

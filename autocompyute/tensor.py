@@ -237,6 +237,19 @@ class Tensor(_engine.TensorCore):
         data = self.data
         return data if isinstance(data, _ndarray) else data.get()
 
+    def tolist(self) -> Any:
+        """Returns the values as (nested) Python lists, or a scalar for a 0-d tensor."""
+        return self.as_numpy().tolist()
+
+    @property
+    def requires_grad(self) -> bool:
+        """Alias of `req_grad` (PyTorch's name)."""
+        return self.req_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.req_grad = value
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> numpy.ndarray:
         array = self.as_numpy()
         if dtype is not None:
@@ -551,6 +564,9 @@ class Tensor(_engine.TensorCore):
     def long(self) -> Tensor:
         """Cast to int64."""
         return self.as_type("int64")
+
+    # PyTorch's name; defined last so that `numpy` in the class body above is the module.
+    numpy = as_numpy
 
 
 def _binary_fallback(op_type: type, tensor: Tensor, other: Any, reflected: bool) -> Tensor:

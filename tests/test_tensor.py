@@ -388,3 +388,14 @@ def test_promotion_lists_become_constants_of_the_float_tensor_dtype():
     floats, halves = [1.0, 2.0], ac.tensor([1.0, 2.0], dtype="float16")
     assert (halves + floats).dtype == numpy.float16
     assert (ac.tensor([1, 2]) - floats).dtype == numpy.float32
+
+
+def test_pytorch_style_aliases():
+    x = ac.tensor([[1.0, 2.0]])
+    x.requires_grad = True
+    assert x.req_grad and x.requires_grad
+    assert x.tolist() == [[1.0, 2.0]] and ac.tensor(3).tolist() == 3
+    numpy.testing.assert_array_equal(x.numpy(), [[1.0, 2.0]])
+    with ac.no_grad():
+        y = x * 2
+    assert not y.req_grad and ac.no_grad is ac.no_autograd_tracking

@@ -1,6 +1,11 @@
 """Autograd: the Op base class, grad mode and graph tools."""
 
-from autocompyute.autograd.grad_mode import is_grad_enabled, no_autograd_tracking, set_grad_enabled
+from autocompyute.autograd.grad_mode import (
+    is_grad_enabled,
+    no_autograd_tracking,
+    no_grad,
+    set_grad_enabled,
+)
 from autocompyute.autograd.graph import GraphDrawing, draw_graph
 from autocompyute.autograd.op import Op
 
@@ -10,5 +15,6 @@ __all__ = [
     "draw_graph",
     "is_grad_enabled",
     "no_autograd_tracking",
+    "no_grad",
     "set_grad_enabled",
 ]

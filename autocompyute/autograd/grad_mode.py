@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from autocompyute import _engine
 
-__all__ = ["is_grad_enabled", "no_autograd_tracking", "set_grad_enabled"]
+__all__ = ["is_grad_enabled", "no_autograd_tracking", "no_grad", "set_grad_enabled"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,3 +45,6 @@ class no_autograd_tracking:  # noqa: N801 (lower case: used like a function, as 
                 return function(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+no_grad = no_autograd_tracking  # PyTorch's name
