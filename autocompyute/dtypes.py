@@ -20,6 +20,7 @@ __all__ = [
     "bool_",
     "default_float",
     "default_int",
+    "dtype_for_data",
     "float16",
     "float32",
     "float64",
@@ -87,3 +88,20 @@ def to_dtype(dtype: Any) -> numpy.dtype:
 def is_float(dtype: numpy.dtype) -> bool:
     """Returns whether `dtype` is a floating point type (the only ones that carry gradients)."""
     return dtype.kind == "f"
+
+
+def dtype_for_data(dtype: numpy.dtype) -> numpy.dtype:
+    """The dtype a new tensor gets for data of NumPy `dtype` when no dtype is asked for.
+
+    Python floats (float64 to NumPy) become float32; unsigned and 64-bit integers int64.
+
+    >>> dtype_for_data(numpy.dtype("float64")), dtype_for_data(numpy.dtype("uint8"))
+    (dtype('float32'), dtype('int64'))
+    """
+    if dtype.kind == "f":
+        return default_float if dtype == numpy.float64 else dtype
+    if dtype.kind == "b":
+        return numpy.dtype(bool)
+    if dtype.kind in "iu":
+        return int64 if dtype.itemsize >= 8 or dtype.kind == "u" else dtype
+    raise TypeError(f"tensor: unsupported dtype {dtype}")

@@ -16,6 +16,7 @@ from autocompyute.backend import (
     get_device,
     move_array,
 )
+from autocompyute.conversion import to_array
 from autocompyute.dtypes import default_float, to_dtype
 from autocompyute.ops import indexing, linalg, movement, reduce
 from autocompyute.ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, PowTensor, Sub
@@ -85,7 +86,7 @@ class Tensor(_engine.TensorCore):
         req_grad: bool = False,
         label: str | None = None,
     ) -> None:
-        self.data = _to_array(data, dtype, device)
+        self.data = to_array(data, dtype, device)
         self.label = label
         if req_grad:
             self.req_grad = True
@@ -601,53 +602,6 @@ def _wrap(array: Any) -> Tensor:
     tensor.data = array if type(array) is _ndarray or not isinstance(array, numpy.generic) \
         else numpy.asarray(array)
     return tensor
-
-
-def _to_array(data: Any, dtype: Any, device: DeviceLike | None) -> Any:
-    if isinstance(data, Tensor):
-        data = data.data
-    target_dtype = None if dtype is None else to_dtype(dtype)
-    if device is None:
-        target_device = device_of(data) if _is_array(data) else get_device(None)
-    else:
-        target_device = get_device(device)
-    xp = target_device.xp
-    if _is_array(data):
-        array = move_array(data, target_device)
-        if target_dtype is not None:
-            if array.dtype != target_dtype:
-                array = array.astype(target_dtype)
-        elif array.dtype.kind == "f" or array.dtype.kind in "iub":
-            if array.dtype not in _SUPPORTED:
-                array = array.astype(_fallback_dtype(array.dtype))
-        else:
-            raise TypeError(f"tensor: unsupported dtype {array.dtype}")
-        return xp.asarray(array)
-    array = numpy.asarray(data)
-    if array.dtype == object:
-        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
-    if target_dtype is None:
-        target_dtype = _fallback_dtype(array.dtype)
-    return xp.asarray(array, dtype=target_dtype)
-
-
-def _is_array(data: Any) -> bool:
-    return isinstance(data, _ndarray) or hasattr(data, "__cuda_array_interface__")
-
-
-_SUPPORTED = {numpy.dtype(name) for name in (
-    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "bool")}
-
-
-def _fallback_dtype(dtype: numpy.dtype) -> numpy.dtype:
-    """Maps a NumPy dtype to the one a new tensor gets (float64 Python floats -> float32)."""
-    if dtype.kind == "f":
-        return default_float if dtype == numpy.float64 else dtype
-    if dtype.kind == "b":
-        return numpy.dtype(bool)
-    if dtype.kind in "iu":
-        return numpy.dtype("int64") if dtype.itemsize >= 8 or dtype.kind == "u" else dtype
-    raise TypeError(f"tensor: unsupported dtype {dtype}")
 
 
 def as_tensor(value: Any, like: Tensor) -> Tensor:
