@@ -30,20 +30,12 @@ class Index(Op):
     """x[key] for a validated key; `accumulate` is set when integer index arrays may repeat."""
 
     def forward(self, x: Any, *, key: tuple[Any, ...], accumulate: bool) -> Any:
-        self.save_for_backward(x.shape)
         return x[key]
 
     def backward(self, grad: Any) -> Any:
-        (shape,) = self.saved
-        xp = self.xp
-        full = xp.zeros(shape, dtype=grad.dtype)
-        key = self.kwargs["key"]
-        if self.kwargs["accumulate"]:
-            # Plain assignment would keep only one of several gradients sent to a repeated index.
-            xp.add.at(full, key, grad)
-        else:
-            full[key] = grad
-        return full
+        # Only the selected elements get a gradient: the engine adds `grad` into the input's
+        # buffer at `key` (summing repeats when integer index arrays may repeat an element).
+        return _engine.IndexedGradient(self.kwargs["key"], grad, self.kwargs["accumulate"])
 
 
 def getitem(x: Tensor, key: Any) -> Tensor:

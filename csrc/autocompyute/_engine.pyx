@@ -271,6 +271,30 @@ cdef class OpNode:
         return self.released
 
 
+cdef class IndexedGradient:
+    """A gradient that is zero except at `key`, where it is `values`.
+
+    An op's backward may return one instead of a full-size array (indexing does): the engine
+    adds `values` into the input's gradient buffer at `key`, so taking many slices of a tensor
+    costs memory traffic in proportion to the slices, not to the tensor times the slices.
+
+    Args:
+        key: an index into the input (as for `array[key]`).
+        values: the gradient of the indexed elements, shaped like `input[key]`.
+        accumulate: True when the key may repeat elements (integer index arrays); the values of
+            repeated elements are then summed (`add.at`) instead of overwritten.
+    """
+
+    cdef public object key
+    cdef public object values
+    cdef public bint accumulate
+
+    def __init__(self, key, values, bint accumulate=False):
+        self.key = key
+        self.values = values
+        self.accumulate = accumulate
+
+
 # ----------------------------------------------------------------------------------------------
 # the apply path
 
@@ -567,6 +591,45 @@ cdef _deliver_to_node(OpNode node, object grad, bint fresh):
         node.buffer_owned = True
 
 
+cdef _scatter(TensorCore target, IndexedGradient indexed, OpNode node, Py_ssize_t index):
+    """Adds an IndexedGradient into the gradient buffer of `target` (its node's, or its .grad)."""
+    cdef object data = target._data
+    cdef OpNode child = target.ctx
+    cdef object buffer
+    cdef bint owned
+    values = indexed.values
+    if type(values) is not type(data) or (values.dtype is not data.dtype
+                                          and values.dtype != data.dtype):
+        raise TypeError(
+            f"{_op_name(node)}.backward returned an IndexedGradient for input {index} with "
+            f"{type(values).__name__} values of dtype {getattr(values, 'dtype', None)}; the "
+            f"input is a {type(data).__name__} of dtype {data.dtype}"
+        )
+    if child is None:
+        buffer, owned = target._grad, target._grad_owned
+    else:
+        buffer, owned = child.grad_buffer, child.buffer_owned
+    xp = _numpy_module if type(data) is _numpy_ndarray else _array_module_resolver(data)
+    if buffer is None:
+        buffer = xp.zeros(data.shape, dtype=data.dtype)
+    elif not owned:
+        buffer = buffer.copy()  # someone else may hold this array: never add into it
+    try:
+        if indexed.accumulate:
+            xp.add.at(buffer, indexed.key, values)
+        else:
+            buffer[indexed.key] += values
+    except (ValueError, IndexError) as error:
+        raise ValueError(
+            f"{_op_name(node)}.backward returned an IndexedGradient for input {index} that does "
+            f"not fit its shape {tuple(data.shape)}: {error}"
+        ) from error
+    if child is None:
+        target._grad, target._grad_owned = buffer, True
+    else:
+        child.grad_buffer, child.buffer_owned = buffer, True
+
+
 cdef _raise_released(OpNode node):
     raise RuntimeError(
         f"trying to backward through the graph a second time: the graph of {_op_name(node)} "
@@ -675,13 +738,17 @@ def run_backward(TensorCore root, object grad, bint retain_graph=False):
                     continue
                 parent = <TensorCore>parents[i]
                 returned = (<tuple>grads)[i]
-                parent_grad = _check_gradient(returned, parent, node, i)
-                fresh = _exclusively_ours(parent_grad, returned)
                 child = parent.ctx
-                if child is None:
-                    _deliver_to_leaf(parent, parent_grad, fresh)
+                if type(returned) is IndexedGradient:
+                    _scatter(parent, <IndexedGradient>returned, node, i)
                 else:
-                    _deliver_to_node(child, parent_grad, fresh)
+                    parent_grad = _check_gradient(returned, parent, node, i)
+                    fresh = _exclusively_ours(parent_grad, returned)
+                    if child is None:
+                        _deliver_to_leaf(parent, parent_grad, fresh)
+                    else:
+                        _deliver_to_node(child, parent_grad, fresh)
+                if child is not None:
                     child.pending -= 1
                     if child.pending == 0:
                         ready.append(child)
