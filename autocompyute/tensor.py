@@ -505,7 +505,8 @@ class Tensor(_engine.TensorCore):
         """Merges dims `start_dim`..`end_dim` into one."""
         return movement.flatten(self, start_dim, end_dim)
 
-    __getitem__ = indexing.getitem
+    # tensor[key] is compiled (TensorCore); keys that need conversion or checks come back to
+    # `indexing.getitem`.
 
     def split(self, split_size: int | Sequence[int], dim: int = 0) -> list[Tensor]:
         """Splits into chunks of `split_size` (or the given sizes) along `dim`."""
@@ -587,6 +588,7 @@ def _binary_fallback(op_type: type, tensor: Tensor, other: Any, reflected: bool)
 
 _engine.set_tensor_class(Tensor)
 _engine.register_arithmetic(Add, Sub, Mul, Div, MatMul, Neg, Pow, _binary_fallback)
+_engine.register_indexing(indexing.Index, indexing.getitem)
 
 
 def _rebuild_tensor(data: Any, grad: Any, req_grad: bool, label: Any) -> Tensor:

@@ -92,6 +92,8 @@ cdef type _MatMul = None
 cdef type _Neg = None
 cdef type _Pow = None
 cdef object _binary_fallback = None  # (op_type, tensor, other, reflected) -> Tensor
+cdef type _Index = None
+cdef object _getitem_fallback = None  # (tensor, key) -> Tensor, for keys needing conversion
 
 
 def register_arithmetic(type add, type sub, type mul, type div, type matmul, type neg,
@@ -100,6 +102,44 @@ def register_arithmetic(type add, type sub, type mul, type div, type matmul, typ
     global _Add, _Sub, _Mul, _Div, _MatMul, _Neg, _Pow, _binary_fallback
     _Add, _Sub, _Mul, _Div, _MatMul, _Neg, _Pow = add, sub, mul, div, matmul, neg, power
     _binary_fallback = binary_fallback
+
+
+def register_indexing(type index, getitem_fallback):
+    """Registers the op behind `tensor[key]` and the Python path for keys needing checks."""
+    global _Index, _getitem_fallback
+    _Index, _getitem_fallback = index, getitem_fallback
+
+
+cdef inline bint _all_slices(tuple key):
+    for part in key:
+        if type(part) is not slice:
+            return False
+    return True
+
+
+cdef object _index(TensorCore tensor, object key):
+    """`tensor[key]` for keys that need no conversion: slices, or an integer index tensor."""
+    cdef type key_type = type(key)
+    cdef tuple parts
+    cdef bint accumulate = False
+    if key_type is slice:
+        parts = (key,)
+    elif key_type is tuple and _all_slices(<tuple>key):
+        parts = <tuple>key
+    elif (isinstance(key, TensorCore) and type((<TensorCore>key)._data) is type(tensor._data)
+          and _dtype_of(<TensorCore>key).kind in "iu" and tensor._data.ndim > 0):
+        # NumPy/CuPy check the bounds of integer index arrays themselves.
+        parts = ((<TensorCore>key)._data,)
+        accumulate = True
+    else:
+        return _getitem_fallback(tensor, key)
+    kwargs = {"key": parts, "accumulate": accumulate}
+    cdef OpNode op = _new_op(_Index, (tensor,), kwargs)
+    try:
+        result = op.forward(tensor._data, **kwargs)
+    except (ValueError, TypeError, IndexError) as error:
+        _raise_forward_error(_Index, (tensor._data,), error)
+    return _finish(op, result)
 
 
 cdef inline object _dtype_of(TensorCore tensor):
@@ -248,6 +288,9 @@ cdef class TensorCore:
         if modulo is not None:
             return NotImplemented
         return _binary_fallback(_Pow, self, base, True)
+
+    def __getitem__(self, key):
+        return _index(self, key)
 
     def retain_grad(self):
         """Keeps this intermediate tensor's gradient in `.grad` during backward."""
