@@ -1,5 +1,6 @@
 """Autograd: the Op base class, grad mode and graph tools."""
 
+from autocompyute._engine import IndexedGradient
 from autocompyute.autograd.grad_mode import (
     is_grad_enabled,
     no_autograd_tracking,
@@ -11,6 +12,7 @@ from autocompyute.autograd.op import Op
 
 __all__ = [
     "GraphDrawing",
+    "IndexedGradient",
     "Op",
     "draw_graph",
     "is_grad_enabled",
