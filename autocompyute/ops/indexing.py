@@ -57,26 +57,16 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     >>> x[:, ::-1].as_numpy().tolist(), x[None, ..., [0, 0]].shape
     ([[2, 1, 0], [5, 4, 3]], (1, 2, 2))
     """
+    # `tensor[key]` handles slices and integer index tensors in the engine and calls this
+    # function for every other key.
     key_type = type(key)
-    if key_type is int or key_type is slice:  # the common cases, checked without the full walk
+    if key_type is int:  # the common remaining case, checked without the full walk
         shape = x.data.shape
-        if shape and (key_type is slice or -shape[0] <= key < shape[0]):
+        if shape and -shape[0] <= key < shape[0]:
             return apply(Index, x, key=(key,), accumulate=False)  # type: ignore[no-any-return]
-    if key_type is tuple and _all_slices(key):
-        return apply(Index, x, key=key, accumulate=False)  # type: ignore[no-any-return]
-    if isinstance(key, _TensorCore):
-        index = key.data
-        # An integer index tensor on x's device: NumPy/CuPy check the bounds themselves.
-        if type(index) is type(x.data) and index.dtype.kind in "iu" and x.data.ndim:
-            return apply(Index, x, key=(index,), accumulate=True)  # type: ignore[no-any-return]
     parts = key if key_type is tuple else (key,)
     normalized, accumulate = _normalize_key(x.data, parts)
     return apply(Index, x, key=normalized, accumulate=accumulate)  # type: ignore[no-any-return]
-
-
-def _all_slices(key: tuple[Any, ...]) -> bool:
-    """Whether `key` is basic indexing by slices only (nothing to convert or bounds-check)."""
-    return all(type(part) is slice for part in key)
 
 
 def _normalize_key(data: Any, parts: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
