@@ -47,9 +47,14 @@ default_float = float32
 default_int = int64
 
 SUPPORTED = (float16, float32, float64, int8, int16, int32, int64, bool_)
-_BY_NAME = {str(dtype): dtype for dtype in SUPPORTED} | {"bool": bool_, "float": float32,
-                                                         "int": int64, "long": int64,
-                                                         "half": float16, "double": float64}
+_BY_NAME = {str(dtype): dtype for dtype in SUPPORTED} | {
+    "bool": bool_,
+    "float": float32,
+    "int": int64,
+    "long": int64,
+    "half": float16,
+    "double": float64,
+}
 
 
 def to_dtype(dtype: Any) -> numpy.dtype:
@@ -73,15 +78,17 @@ def to_dtype(dtype: Any) -> numpy.dtype:
         try:
             return _BY_NAME[dtype]
         except KeyError:
-            raise TypeError(f"unsupported dtype {dtype!r}; supported: "
-                            f"{', '.join(str(d) for d in SUPPORTED)}") from None
+            raise TypeError(
+                f"unsupported dtype {dtype!r}; supported: {', '.join(str(d) for d in SUPPORTED)}"
+            ) from None
     try:
         resolved = numpy.dtype(dtype)
     except TypeError as error:
         raise TypeError(f"unsupported dtype {dtype!r}") from error
     if resolved not in SUPPORTED:
-        raise TypeError(f"unsupported dtype {resolved}; supported: "
-                        f"{', '.join(str(d) for d in SUPPORTED)}")
+        raise TypeError(
+            f"unsupported dtype {resolved}; supported: {', '.join(str(d) for d in SUPPORTED)}"
+        )
     return resolved
 
 

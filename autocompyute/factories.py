@@ -116,8 +116,9 @@ def full(
     return _filled("full", shape, value, dtype, device, req_grad)
 
 
-def ones(*shape: Any, dtype: Any = None, device: DeviceLike | None = None,
-         req_grad: bool = False) -> Tensor:
+def ones(
+    *shape: Any, dtype: Any = None, device: DeviceLike | None = None, req_grad: bool = False
+) -> Tensor:
     """Creates a tensor of ones.
 
     >>> ones(2, 3).shape
@@ -126,14 +127,21 @@ def ones(*shape: Any, dtype: Any = None, device: DeviceLike | None = None,
     return _filled("ones", shape, 1, dtype, device, req_grad)
 
 
-def zeros(*shape: Any, dtype: Any = None, device: DeviceLike | None = None,
-          req_grad: bool = False) -> Tensor:
+def zeros(
+    *shape: Any, dtype: Any = None, device: DeviceLike | None = None, req_grad: bool = False
+) -> Tensor:
     """Creates a tensor of zeros."""
     return _filled("zeros", shape, 0, dtype, device, req_grad)
 
 
-def _filled(name: str, shape: tuple[Any, ...], value: Any, dtype: Any,
-            device: DeviceLike | None, req_grad: bool) -> Tensor:
+def _filled(
+    name: str,
+    shape: tuple[Any, ...],
+    value: Any,
+    dtype: Any,
+    device: DeviceLike | None,
+    req_grad: bool,
+) -> Tensor:
     resolved = _dtype(dtype, default_float, name)
     xp = get_device(device).xp
     return _finish(xp.full(_shape(shape, name), value, dtype=resolved), req_grad)
@@ -275,44 +283,64 @@ def _need_float(dtype: numpy.dtype, name: str) -> None:
 
 
 def _like_kwargs(x: Tensor, dtype: Any, device: DeviceLike | None) -> dict[str, Any]:
-    return {"dtype": x.dtype if dtype is None else dtype,
-            "device": x.device if device is None else device}
+    return {
+        "dtype": x.dtype if dtype is None else dtype,
+        "device": x.device if device is None else device,
+    }
 
 
-def full_like(x: Tensor, value: float, dtype: Any = None, device: DeviceLike | None = None,
-              req_grad: bool = False) -> Tensor:
+def full_like(
+    x: Tensor,
+    value: float,
+    dtype: Any = None,
+    device: DeviceLike | None = None,
+    req_grad: bool = False,
+) -> Tensor:
     """A tensor shaped like `x` filled with `value`."""
     return full(*x.shape, value=value, req_grad=req_grad, **_like_kwargs(x, dtype, device))
 
 
-def ones_like(x: Tensor, dtype: Any = None, device: DeviceLike | None = None,
-              req_grad: bool = False) -> Tensor:
+def ones_like(
+    x: Tensor, dtype: Any = None, device: DeviceLike | None = None, req_grad: bool = False
+) -> Tensor:
     """A tensor of ones shaped like `x`."""
     return full_like(x, 1, dtype, device, req_grad)
 
 
-def zeros_like(x: Tensor, dtype: Any = None, device: DeviceLike | None = None,
-               req_grad: bool = False) -> Tensor:
+def zeros_like(
+    x: Tensor, dtype: Any = None, device: DeviceLike | None = None, req_grad: bool = False
+) -> Tensor:
     """A tensor of zeros shaped like `x`."""
     return full_like(x, 0, dtype, device, req_grad)
 
 
-def randn_like(x: Tensor, mean: float = 0.0, var: float = 1.0, dtype: Any = None,
-               device: DeviceLike | None = None, req_grad: bool = False) -> Tensor:
+def randn_like(
+    x: Tensor,
+    mean: float = 0.0,
+    var: float = 1.0,
+    dtype: Any = None,
+    device: DeviceLike | None = None,
+    req_grad: bool = False,
+) -> Tensor:
     """Normal values shaped like `x`."""
-    return randn(*x.shape, mean=mean, var=var, req_grad=req_grad,
-                 **_like_kwargs(x, dtype, device))
+    return randn(*x.shape, mean=mean, var=var, req_grad=req_grad, **_like_kwargs(x, dtype, device))
 
 
-def randu_like(x: Tensor, low: float = -1.0, high: float = 1.0, dtype: Any = None,
-               device: DeviceLike | None = None, req_grad: bool = False) -> Tensor:
+def randu_like(
+    x: Tensor,
+    low: float = -1.0,
+    high: float = 1.0,
+    dtype: Any = None,
+    device: DeviceLike | None = None,
+    req_grad: bool = False,
+) -> Tensor:
     """Uniform values shaped like `x`."""
-    return randu(*x.shape, low=low, high=high, req_grad=req_grad,
-                 **_like_kwargs(x, dtype, device))
+    return randu(*x.shape, low=low, high=high, req_grad=req_grad, **_like_kwargs(x, dtype, device))
 
 
-def randi_like(x: Tensor, low: int, high: int, dtype: Any = None,
-               device: DeviceLike | None = None) -> Tensor:
+def randi_like(
+    x: Tensor, low: int, high: int, dtype: Any = None, device: DeviceLike | None = None
+) -> Tensor:
     """Random integers shaped like `x`."""
     kwargs = _like_kwargs(x, dtype, device)
     if dtype is None and x.dtype.kind == "f":

@@ -70,14 +70,19 @@ def _encode(value: Any, arrays: dict[str, numpy.ndarray], where: str) -> dict[st
         items = []
         for key, item in value.items():
             if type(key) not in (str, int):
-                raise TypeError(f"save: dict keys must be str or int, got {type(key).__name__} "
-                                f"at {where}")
+                raise TypeError(
+                    f"save: dict keys must be str or int, got {type(key).__name__} at {where}"
+                )
             items.append([key, _encode(item, arrays, f"{where}[{key!r}]")])
         return {"type": "dict", "items": items}
     if isinstance(value, list | tuple):
         kind = "list" if isinstance(value, list) else "tuple"
-        return {"type": kind, "items": [_encode(item, arrays, f"{where}[{index}]")
-                                        for index, item in enumerate(value)]}
+        return {
+            "type": kind,
+            "items": [
+                _encode(item, arrays, f"{where}[{index}]") for index, item in enumerate(value)
+            ],
+        }
     if isinstance(value, Tensor):
         kind = "tensor"
     elif isinstance(value, numpy.generic):
@@ -85,8 +90,10 @@ def _encode(value: Any, arrays: dict[str, numpy.ndarray], where: str) -> dict[st
     elif isinstance(value, numpy.ndarray) or hasattr(value, "__cuda_array_interface__"):
         kind = "array"
     else:
-        raise TypeError(f"save: cannot save a {type(value).__name__} at {where}; supported: "
-                        "dicts, lists, tuples, arrays, tensors, numbers, str and None")
+        raise TypeError(
+            f"save: cannot save a {type(value).__name__} at {where}; supported: "
+            "dicts, lists, tuples, arrays, tensors, numbers, str and None"
+        )
     array = _host_array(numpy.asarray(value) if kind == "numpy_scalar" else value)
     entry = f"a{len(arrays)}"
     arrays[entry] = array
@@ -110,8 +117,9 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     metadata = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "structure": structure}
     arrays[_METADATA_ENTRY] = numpy.array(json.dumps(metadata))
     directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.",
-                                             suffix=".tmp", dir=directory)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory
+    )
     try:
         with os.fdopen(descriptor, "wb") as file:
             numpy.savez(file, allow_pickle=False, **arrays)
@@ -170,9 +178,11 @@ class _Decoder:
         if kind in ("array", "tensor", "numpy_scalar"):
             array = self.archive[node["entry"]]
             if array.dtype.str != node["dtype"] or list(array.shape) != node["shape"]:
-                raise ValueError(f"entry {node['entry']} has dtype {array.dtype.str} shape "
-                                 f"{list(array.shape)}, the metadata says {node['dtype']} "
-                                 f"{node['shape']}")
+                raise ValueError(
+                    f"entry {node['entry']} has dtype {array.dtype.str} shape "
+                    f"{list(array.shape)}, the metadata says {node['dtype']} "
+                    f"{node['shape']}"
+                )
             if kind == "numpy_scalar":
                 return array[()]
             if self.device is not None:
@@ -210,12 +220,23 @@ def load(path: str | os.PathLike[str], device: DeviceLike | None = None) -> Any:
                 raise ValueError(f"unknown format {metadata.get('format')!r}")
             version = metadata.get("version")
             if not isinstance(version, int) or version > FORMAT_VERSION:
-                raise ValueError(f"format version {version!r} is newer than this autocompyute "
-                                 f"supports ({FORMAT_VERSION}); upgrade autocompyute")
+                raise ValueError(
+                    f"format version {version!r} is newer than this autocompyute "
+                    f"supports ({FORMAT_VERSION}); upgrade autocompyute"
+                )
             return _Decoder(archive, path, target).decode(metadata["structure"])
-    except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile,
-            json.JSONDecodeError) as error:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        json.JSONDecodeError,
+    ) as error:
         if isinstance(error, FileNotFoundError):
             raise
-        raise ValueError(f"load: {path!r} is not a valid autocompyute checkpoint (truncated or "
-                         f"corrupt?): {error}") from error
+        raise ValueError(
+            f"load: {path!r} is not a valid autocompyute checkpoint (truncated or "
+            f"corrupt?): {error}"
+        ) from error

@@ -149,8 +149,11 @@ class Tensor(_engine.TensorCore):
 
     def __repr__(self) -> str:
         body = numpy.array2string(
-            numpy.asarray(self.as_numpy()), precision=4, separator=", ", prefix="Tensor(",
-            floatmode="fixed"
+            numpy.asarray(self.as_numpy()),
+            precision=4,
+            separator=", ",
+            prefix="Tensor(",
+            floatmode="fixed",
         )
         extra = ""
         if self.ctx is not None:
@@ -418,16 +421,17 @@ class Tensor(_engine.TensorCore):
     def mean(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over `dim` (int, tuple or None for all dims)."""
         dims = normalize_dims(dim, self.data.ndim, "mean")
-        return apply(Mean, _float_operand(self), dims=dims,
-                     keepdims=keepdims)  # type: ignore[no-any-return]
+        return apply(Mean, _float_operand(self), dims=dims, keepdims=keepdims)  # type: ignore[no-any-return]
 
-    def var(self, dim: int | Sequence[int] | None = None, ddof: int = 1,
-            keepdims: bool = False) -> Tensor:
+    def var(
+        self, dim: int | Sequence[int] | None = None, ddof: int = 1, keepdims: bool = False
+    ) -> Tensor:
         """Variance over `dim` with `ddof` delta degrees of freedom (1: unbiased)."""
         return reduce.var(self, dim, ddof, keepdims)
 
-    def std(self, dim: int | Sequence[int] | None = None, ddof: int = 1,
-            keepdims: bool = False) -> Tensor:
+    def std(
+        self, dim: int | Sequence[int] | None = None, ddof: int = 1, keepdims: bool = False
+    ) -> Tensor:
         """Standard deviation over `dim` with `ddof` delta degrees of freedom."""
         return reduce.std(self, dim, ddof, keepdims)
 
@@ -601,8 +605,11 @@ def _rebuild_tensor(data: Any, grad: Any, req_grad: bool, label: Any) -> Tensor:
 
 def _wrap(array: Any) -> Tensor:
     tensor: Tensor = Tensor.__new__(Tensor)
-    tensor.data = array if type(array) is _ndarray or not isinstance(array, numpy.generic) \
+    tensor.data = (
+        array
+        if type(array) is _ndarray or not isinstance(array, numpy.generic)
         else numpy.asarray(array)
+    )
     return tensor
 
 
@@ -645,8 +652,9 @@ def _promote(tensor: Tensor, other: Any) -> tuple[Tensor, Any]:
     if isinstance(other, numpy.generic):
         return _promote(tensor, other.item())
     own_float = tensor.data.dtype.kind == "f"
-    constant = Tensor(other, dtype=tensor.data.dtype if own_float else None,
-                      device=device_of(tensor.data))
+    constant = Tensor(
+        other, dtype=tensor.data.dtype if own_float else None, device=device_of(tensor.data)
+    )
     return _promote(tensor, constant)
 
 
@@ -669,8 +677,9 @@ def _raw(tensor: Tensor, other: Any) -> Any:
 
 def _need_ndim(tensor: Tensor, ndim: int, op_name: str) -> None:
     if tensor.data.ndim < ndim:
-        raise ValueError(f"{op_name}: needs a tensor with at least {ndim} dims, "
-                         f"got shape {tensor.shape}")
+        raise ValueError(
+            f"{op_name}: needs a tensor with at least {ndim} dims, got shape {tensor.shape}"
+        )
 
 
 def _resolve_shape(
@@ -692,6 +701,7 @@ def _resolve_shape(
             raise ValueError(f"view: cannot reshape a tensor of shape {old_shape} into {shape}")
         shape = tuple(size // known if s == -1 else s for s in shape)
     elif known != size:
-        raise ValueError(f"view: cannot reshape a tensor of shape {old_shape} "
-                         f"({size} elements) into {shape}")
+        raise ValueError(
+            f"view: cannot reshape a tensor of shape {old_shape} ({size} elements) into {shape}"
+        )
     return tuple(int(s) for s in shape)

@@ -89,8 +89,9 @@ def gradcheck(
             raise AssertionError(f"input {index}: backward produced no gradient")
         got = _to_numpy(got)
         if got.shape != expected.shape:
-            raise AssertionError(f"input {index}: gradient shape {got.shape}, "
-                                 f"expected {expected.shape}")
+            raise AssertionError(
+                f"input {index}: gradient shape {got.shape}, expected {expected.shape}"
+            )
         if not numpy.allclose(got, expected, atol=atol, rtol=rtol):
             worst = numpy.max(numpy.abs(got - expected))
             raise AssertionError(

@@ -68,8 +68,13 @@ def torch_step(
         return None
     torch.set_num_threads(1)
     model = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 32, 5), torch.nn.ReLU(), torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(),
-        torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(64 * 11 * 11, 10),
+        torch.nn.Conv2d(1, 32, 5),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(32, 64, 3),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(64 * 11 * 11, 10),
     )
     with torch.no_grad():
         for theirs, ours in zip(model.parameters(), weights.parameters()):

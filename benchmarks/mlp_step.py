@@ -167,9 +167,12 @@ def main() -> None:
 
     print("MLP training step (forward, cross-entropy, backward, Adam), 1 thread, median ms")
     table = timing.Table(
-        timing.Column("model", 7, "<"), timing.Column("numpy floor", 12),
-        timing.Column("pytorch", 10), timing.Column("autocompyute", 14),
-        timing.Column("ac/floor", 10), timing.Column("ac/torch", 10),
+        timing.Column("model", 7, "<"),
+        timing.Column("numpy floor", 12),
+        timing.Column("pytorch", 10),
+        timing.Column("autocompyute", 14),
+        timing.Column("ac/floor", 10),
+        timing.Column("ac/torch", 10),
     )
     print(table.header())
     for model in args.models.split(","):
@@ -188,10 +191,16 @@ def main() -> None:
         )
         ours, floor = medians["autocompyute"], medians["floor"]
         theirs = medians.get("pytorch")  # absent without PyTorch
-        print(table.row(
-            model, floor * 1e3, None if theirs is None else theirs * 1e3, ours * 1e3,
-            ours / floor, None if theirs is None else ours / theirs,
-        ))
+        print(
+            table.row(
+                model,
+                floor * 1e3,
+                None if theirs is None else theirs * 1e3,
+                ours * 1e3,
+                ours / floor,
+                None if theirs is None else ours / theirs,
+            )
+        )
 
 
 if __name__ == "__main__":

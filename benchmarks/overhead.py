@@ -310,13 +310,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30, help="interleaved repeats")
     parser.add_argument("--chains", default="elementwise,reduction,indexing")
     args = parser.parse_args()
-    print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'absent'}, "
-          f"{args.ops} ops on {SHAPE} float32, median of {args.repeats} interleaved repeats, "
-          "1 thread")
+    print(
+        f"numpy {np.__version__}, torch {torch.__version__ if torch else 'absent'}, "
+        f"{args.ops} ops on {SHAPE} float32, median of {args.repeats} interleaved repeats, "
+        "1 thread"
+    )
     table = timing.Table(
-        timing.Column("chain", 12, "<"), timing.Column("implementation", 14, "<"),
-        timing.Column("fwd us/op", 10), timing.Column("x floor", 8),
-        timing.Column("fwd+bwd us/op", 14), timing.Column("x floor", 8),
+        timing.Column("chain", 12, "<"),
+        timing.Column("implementation", 14, "<"),
+        timing.Column("fwd us/op", 10),
+        timing.Column("x floor", 8),
+        timing.Column("fwd+bwd us/op", 14),
+        timing.Column("x floor", 8),
         separator=" ",
     )
     header = table.header()
@@ -330,8 +335,9 @@ def main() -> None:
             if (name, False) not in results:
                 continue
             forward, total = results[(name, False)], results[(name, True)]
-            print(table.row(chain, name, forward, forward / floor_forward, total,
-                            total / floor_total))
+            print(
+                table.row(chain, name, forward, forward / floor_forward, total, total / floor_total)
+            )
 
 
 if __name__ == "__main__":

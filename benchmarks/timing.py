@@ -92,8 +92,7 @@ def print_library_table(medians: Mapping[str, float], base: str = "pytorch") -> 
 
     The ratio is "-" where `base` did not run.
     """
-    table = Table(Column("library", 14, "<"), Column("median ms", 12, digits=1),
-                  Column("ratio", 8))
+    table = Table(Column("library", 14, "<"), Column("median ms", 12, digits=1), Column("ratio", 8))
     print(table.header())
     milliseconds = {name: median * 1e3 for name, median in medians.items()}
     base_ms = milliseconds.get(base)

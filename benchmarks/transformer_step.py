@@ -84,8 +84,9 @@ class Transformer(nn.Module):
         return self.head(self.norm(self.blocks(x)))
 
 
-def autocompyute_step(model: Transformer, tokens: numpy.ndarray,
-                      targets: numpy.ndarray) -> Callable[[], float]:
+def autocompyute_step(
+    model: Transformer, tokens: numpy.ndarray, targets: numpy.ndarray
+) -> Callable[[], float]:
     x, y = ac.tensor(tokens), ac.tensor(targets)
     parameters = list(model.parameters())
 
@@ -120,10 +121,13 @@ def torch_model(sizes: Sizes, source: Transformer) -> Any:
         def forward(self, x: Any) -> Any:
             batch, length, width = x.shape
             h = self.norm1(x)
-            q, k, v = (p(h).view(batch, length, sizes.heads, -1).transpose(1, 2)
-                       for p in (self.q, self.k, self.v))
+            q, k, v = (
+                p(h).view(batch, length, sizes.heads, -1).transpose(1, 2)
+                for p in (self.q, self.k, self.v)
+            )
             attended = functional.scaled_dot_product_attention(
-                q, k, v, dropout_p=sizes.dropout if self.training else 0.0, is_causal=True)
+                q, k, v, dropout_p=sizes.dropout if self.training else 0.0, is_causal=True
+            )
             x = x + self.out(attended.transpose(1, 2).reshape(batch, length, width))
             h = functional.gelu(self.up(self.norm2(x)), approximate="tanh")
             return x + functional.dropout(self.down(h), sizes.dropout, self.training)
@@ -146,9 +150,14 @@ def torch_model(sizes: Sizes, source: Transformer) -> Any:
     ours = dict(source.named_parameters())
     with torch.no_grad():
         for name, parameter in model.named_parameters():
-            key = name.replace(".weight", ".w").replace(".bias", ".b").replace(
-                ".q.", ".attention.q.").replace(".k.", ".attention.k.").replace(
-                ".v.", ".attention.v.").replace(".out.", ".attention.out.")
+            key = (
+                name.replace(".weight", ".w")
+                .replace(".bias", ".b")
+                .replace(".q.", ".attention.q.")
+                .replace(".k.", ".attention.k.")
+                .replace(".v.", ".attention.v.")
+                .replace(".out.", ".attention.out.")
+            )
             parameter.copy_(torch.from_numpy(ours[key].as_numpy()))
     return model
 
@@ -162,8 +171,9 @@ def torch_step(model: Any, tokens: numpy.ndarray, targets: numpy.ndarray) -> Cal
     def step() -> float:
         optimizer.zero_grad(set_to_none=True)
         logits = model(x)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                 y.reshape(-1))
+        loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), y.reshape(-1)
+        )
         loss.backward()
         optimizer.step()
         return float(loss.item())
@@ -179,8 +189,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--profile", action="store_true", help="cProfile autocompyute's step")
     args = parser.parse_args()
-    sizes = Sizes(**{f: getattr(args, f) for f in ("batch", "context", "embedding", "heads",
-                                                    "blocks")})
+    sizes = Sizes(
+        **{f: getattr(args, f) for f in ("batch", "context", "embedding", "heads", "blocks")}
+    )
 
     ac.set_random_seed(0)
     generator = numpy.random.default_rng(0)
@@ -201,7 +212,8 @@ def main() -> None:
             ours = cross_entropy_loss(model(ac.tensor(tokens)), ac.tensor(targets)).item()
             logits = reference(torch.from_numpy(tokens))
             theirs = torch.nn.functional.cross_entropy(
-                logits.reshape(-1, sizes.vocab), torch.from_numpy(targets).reshape(-1)).item()
+                logits.reshape(-1, sizes.vocab), torch.from_numpy(targets).reshape(-1)
+            ).item()
         print(f"initial loss (eval mode): autocompyute {ours:.6f}, pytorch {theirs:.6f}")
         model.train()
         reference.train()

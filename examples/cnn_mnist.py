@@ -47,18 +47,32 @@ DEFAULT_EPOCHS = {"mnist": 3, "digits": 30}
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="passes over the training set (default: 3 on MNIST, 30 on digits)")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="passes over the training set (default: 3 on MNIST, 30 on digits)",
+    )
     parser.add_argument("--batch-size", type=int, default=64, help="images per update")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate")
-    parser.add_argument("--dataset", choices=("mnist", "digits"), default="mnist",
-                        help="mnist (falls back to digits when offline) or digits")
+    parser.add_argument(
+        "--dataset",
+        choices=("mnist", "digits"),
+        default="mnist",
+        help="mnist (falls back to digits when offline) or digits",
+    )
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--seed", type=int, default=0, help="random seed (weights, batches)")
-    parser.add_argument("--data-dir", default=None,
-                        help="cache folder for the MNIST download (default examples/data_cache)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="one short epoch on 256 images: a quick check that everything runs")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="cache folder for the MNIST download (default examples/data_cache)",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="one short epoch on 256 images: a quick check that everything runs",
+    )
     return parser.parse_args(argv)
 
 
@@ -132,8 +146,7 @@ class CNN(nn.Module):
 # training and evaluation
 
 
-def evaluate(model: CNN, x: ac.Tensor, y: ac.Tensor, batch_size: int,
-             device: str) -> float:
+def evaluate(model: CNN, x: ac.Tensor, y: ac.Tensor, batch_size: int, device: str) -> float:
     """Accuracy on (x, y), in batches so that the whole test set need not fit in memory."""
     model.eval()  # dropout off, batch norm uses its running statistics
     correct = 0
@@ -163,8 +176,10 @@ def main(argv: list[str] | None = None) -> float:
     model = CNN(image_size=x_train.shape[-1]).to(args.device)
     optimizer = nn.optimizers.Adam(model.parameters(), lr=args.lr)
     loader = nn.Dataloader((x_train, y_train), batch_size=args.batch_size, device=args.device)
-    print(f"{dataset}: {len(x_train)} training and {len(x_test)} test images of "
-          f"{x_train.shape[-2]}x{x_train.shape[-1]} pixels; model has {model.n_params} parameters")
+    print(
+        f"{dataset}: {len(x_train)} training and {len(x_test)} test images of "
+        f"{x_train.shape[-2]}x{x_train.shape[-1]} pixels; model has {model.n_params} parameters"
+    )
 
     epochs = 1 if args.smoke else args.epochs or DEFAULT_EPOCHS[dataset]
     for epoch in range(1, epochs + 1):
@@ -180,8 +195,10 @@ def main(argv: list[str] | None = None) -> float:
             n_batches += 1
             progress.set_postfix(loss=f"{total_loss / n_batches:.4f}", refresh=False)
         test_accuracy = evaluate(model, x_test, y_test, 256, args.device)
-        print(f"epoch {epoch:3d}/{epochs}  train loss {total_loss / n_batches:.4f}  "
-              f"test accuracy {test_accuracy:.2%}")
+        print(
+            f"epoch {epoch:3d}/{epochs}  train loss {total_loss / n_batches:.4f}  "
+            f"test accuracy {test_accuracy:.2%}"
+        )
 
     print(f"test accuracy: {test_accuracy:.2%} ({dataset}, {time.perf_counter() - start:.0f} s)")
     return test_accuracy

@@ -45,17 +45,25 @@ def _mnist_file(name: str, size: int, sha256: str) -> RemoteFile:
 # torchvision and TensorFlow Datasets for the same files).
 MNIST_FILES = {
     "train_images": _mnist_file(
-        "train-images-idx3-ubyte.gz", 9912422,
-        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+        "train-images-idx3-ubyte.gz",
+        9912422,
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    ),
     "train_labels": _mnist_file(
-        "train-labels-idx1-ubyte.gz", 28881,
-        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+        "train-labels-idx1-ubyte.gz",
+        28881,
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    ),
     "test_images": _mnist_file(
-        "t10k-images-idx3-ubyte.gz", 1648877,
-        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+        "t10k-images-idx3-ubyte.gz",
+        1648877,
+        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    ),
     "test_labels": _mnist_file(
-        "t10k-labels-idx1-ubyte.gz", 4542,
-        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+        "t10k-labels-idx1-ubyte.gz",
+        4542,
+        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    ),
 }
 
 TINY_SHAKESPEARE = RemoteFile(

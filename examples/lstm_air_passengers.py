@@ -57,12 +57,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--seed", type=int, default=0, help="random seed (weights, batches)")
-    parser.add_argument("--data-dir", default=None,
-                        help="unused (the series is bundled); kept for symmetry")
-    parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT_DIR),
-                        help="where the plot is written (default examples/output)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="3 epochs: a quick check that everything runs")
+    parser.add_argument(
+        "--data-dir", default=None, help="unused (the series is bundled); kept for symmetry"
+    )
+    parser.add_argument(
+        "--output-dir",
+        default=str(DEFAULT_OUTPUT_DIR),
+        help="where the plot is written (default examples/output)",
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="3 epochs: a quick check that everything runs"
+    )
     return parser.parse_args(argv)
 
 
@@ -137,8 +142,14 @@ def rmse(forecast: np.ndarray, truth: np.ndarray) -> float:
 # plotting
 
 
-def plot_forecast(path: Path, months: np.ndarray, passengers: np.ndarray,
-                  forecast_months: np.ndarray, forecast: np.ndarray, test_rmse: float) -> None:
+def plot_forecast(
+    path: Path,
+    months: np.ndarray,
+    passengers: np.ndarray,
+    forecast_months: np.ndarray,
+    forecast: np.ndarray,
+    test_rmse: float,
+) -> None:
     """Saves truth vs forecast as a PNG (matplotlib's Agg backend: no display needed)."""
     import matplotlib
 
@@ -148,11 +159,23 @@ def plot_forecast(path: Path, months: np.ndarray, passengers: np.ndarray,
     years = 1949 + np.arange(len(passengers)) / 12  # fractional years for the x axis
     figure, axes = plt.subplots(figsize=(9, 4.5), dpi=100)
     axes.plot(years, passengers, color="black", linewidth=1.5, label="actual")
-    axes.plot(years[forecast_months], forecast, color="tab:orange", linewidth=1.5,
-              marker=".", label=f"LSTM one-step forecast (test RMSE {test_rmse:.1f})")
+    axes.plot(
+        years[forecast_months],
+        forecast,
+        color="tab:orange",
+        linewidth=1.5,
+        marker=".",
+        label=f"LSTM one-step forecast (test RMSE {test_rmse:.1f})",
+    )
     axes.axvline(years[TRAIN_MONTHS], color="gray", linestyle="--", linewidth=1)
-    axes.text(years[TRAIN_MONTHS] - 0.15, passengers.max(), "train | test", ha="center",
-              va="top", color="gray")
+    axes.text(
+        years[TRAIN_MONTHS] - 0.15,
+        passengers.max(),
+        "train | test",
+        ha="center",
+        va="top",
+        color="gray",
+    )
     axes.set_xlabel("year")
     axes.set_ylabel("passengers (thousands)")
     axes.set_title(f"Monthly airline passengers {months[0]} to {months[-1]}")
@@ -184,8 +207,10 @@ def main(argv: list[str] | None = None) -> float:
     model = Forecaster(args.hidden).to(args.device)
     optimizer = nn.optimizers.Adam(model.parameters(), lr=args.lr)
     loader = nn.Dataloader((x_train, y_train), batch_size=args.batch_size, device=args.device)
-    print(f"{len(x_train)} training windows, {int((~is_train).sum())} test windows of "
-          f"{WINDOW} months; model has {model.n_params} parameters")
+    print(
+        f"{len(x_train)} training windows, {int((~is_train).sum())} test windows of "
+        f"{WINDOW} months; model has {model.n_params} parameters"
+    )
 
     epochs = 3 if args.smoke else args.epochs
     progress = tqdm(range(1, epochs + 1), desc="training")
@@ -209,14 +234,15 @@ def main(argv: list[str] | None = None) -> float:
     test = ~is_train
     test_rmse = rmse(forecast[test], truth[test])
     naive_rmse = rmse(passengers[target_months[test] - 1], truth[test])
-    print(f"train RMSE {rmse(forecast[is_train], truth[is_train]):.1f}, naive forecast "
-          f"('same as last month') test RMSE {naive_rmse:.1f}")
+    print(
+        f"train RMSE {rmse(forecast[is_train], truth[is_train]):.1f}, naive forecast "
+        f"('same as last month') test RMSE {naive_rmse:.1f}"
+    )
 
     plot_path = Path(args.output_dir) / "lstm_air_passengers.png"
     plot_forecast(plot_path, months, passengers, target_months[test], forecast[test], test_rmse)
     print(f"plot written to {plot_path}")
-    print(f"test RMSE: {test_rmse:.1f} thousand passengers "
-          f"({time.perf_counter() - start:.0f} s)")
+    print(f"test RMSE: {test_rmse:.1f} thousand passengers ({time.perf_counter() - start:.0f} s)")
     return test_rmse
 
 

@@ -43,13 +43,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--seed", type=int, default=0, help="random seed (weights and batches)")
-    parser.add_argument("--data-dir", default=None,
-                        help="unused (the digits ship with scikit-learn); kept for symmetry")
-    parser.add_argument("--draw-graph", metavar="PATH", default=None,
-                        help="save the compute graph of one training step's loss to PATH "
-                             "(.md, .html or .mmd: Mermaid; .svg/.png need Graphviz)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="train 2 epochs on 200 images: a quick check that everything runs")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="unused (the digits ship with scikit-learn); kept for symmetry",
+    )
+    parser.add_argument(
+        "--draw-graph",
+        metavar="PATH",
+        default=None,
+        help="save the compute graph of one training step's loss to PATH "
+        "(.md, .html or .mmd: Mermaid; .svg/.png need Graphviz)",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="train 2 epochs on 200 images: a quick check that everything runs",
+    )
     return parser.parse_args(argv)
 
 
@@ -132,8 +142,10 @@ def main(argv: list[str] | None = None) -> float:
     parameters = init_parameters(x_train.shape[1], args.hidden, args.device)
     optimizer = nn.optimizers.Adam(parameters, lr=args.lr)
     loader = nn.Dataloader((x_train, y_train), batch_size=args.batch_size, device=args.device)
-    print(f"train {len(x_train)} images, test {len(x_test)}; "
-          f"{sum(p.size for p in parameters)} parameters")
+    print(
+        f"train {len(x_train)} images, test {len(x_test)}; "
+        f"{sum(p.size for p in parameters)} parameters"
+    )
 
     if args.draw_graph:
         # The graph of one step: every op from the inputs and parameters to the loss.
@@ -154,8 +166,10 @@ def main(argv: list[str] | None = None) -> float:
             n_batches += 1
             progress.set_postfix(loss=f"{total_loss / n_batches:.4f}", refresh=False)
         test_accuracy = accuracy(parameters, x_test, y_test)
-        print(f"epoch {epoch:3d}/{epochs}  train loss {total_loss / n_batches:.4f}  "
-              f"test accuracy {test_accuracy:.1%}")
+        print(
+            f"epoch {epoch:3d}/{epochs}  train loss {total_loss / n_batches:.4f}  "
+            f"test accuracy {test_accuracy:.1%}"
+        )
 
     print(f"test accuracy: {test_accuracy:.1%} ({time.perf_counter() - start:.1f} s)")
     return test_accuracy

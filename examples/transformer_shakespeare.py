@@ -45,8 +45,7 @@ from autocompyute import nn
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=6, help="rounds of training + validation")
-    parser.add_argument("--steps-per-epoch", type=int, default=200,
-                        help="mini-batches per epoch")
+    parser.add_argument("--steps-per-epoch", type=int, default=200, help="mini-batches per epoch")
     parser.add_argument("--batch-size", type=int, default=32, help="windows per mini-batch")
     parser.add_argument("--context", type=int, default=64, help="characters per window (T)")
     parser.add_argument("--d-model", type=int, default=96, help="embedding size")
@@ -54,15 +53,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--n-layers", type=int, default=3, help="transformer blocks")
     parser.add_argument("--dropout", type=float, default=0.1, help="dropout probability")
     parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate")
-    parser.add_argument("--temperature", type=float, default=0.8,
-                        help="sampling temperature: < 1 safer, > 1 more adventurous")
+    parser.add_argument(
+        "--temperature",
+        type=float,
+        default=0.8,
+        help="sampling temperature: < 1 safer, > 1 more adventurous",
+    )
     parser.add_argument("--sample-length", type=int, default=300, help="characters to generate")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--data-dir", default=None,
-                        help="cache folder for the download (default examples/data_cache)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="a tiny model for a few steps: a quick check that everything runs")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="cache folder for the download (default examples/data_cache)",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a tiny model for a few steps: a quick check that everything runs",
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.epochs, args.steps_per_epoch, args.batch_size = 1, 5, 8
@@ -88,8 +97,9 @@ class CharacterCodec:
         return "".join(self.characters[i] for i in ids)
 
 
-def random_windows(data: np.ndarray, batch_size: int, context: int,
-                   rng: np.random.Generator) -> tuple[ac.Tensor, ac.Tensor]:
+def random_windows(
+    data: np.ndarray, batch_size: int, context: int, rng: np.random.Generator
+) -> tuple[ac.Tensor, ac.Tensor]:
     """Draws `batch_size` windows of the text; targets are the inputs shifted by one.
 
     Returns:
@@ -137,8 +147,15 @@ class GPT(nn.Module):
         input ids (B, T) with T <= context -> logits (B, T, vocabulary_size).
     """
 
-    def __init__(self, vocabulary_size: int, context: int, d_model: int, n_heads: int,
-                 n_layers: int, dropout: float) -> None:
+    def __init__(
+        self,
+        vocabulary_size: int,
+        context: int,
+        d_model: int,
+        n_heads: int,
+        n_layers: int,
+        dropout: float,
+    ) -> None:
         super().__init__()
         self.context = context
         self.token_embedding = nn.Embedding(vocabulary_size, d_model)
@@ -163,8 +180,9 @@ class GPT(nn.Module):
 # evaluation and generation
 
 
-def validation_loss(model: GPT, data: np.ndarray, args: argparse.Namespace,
-                    n_batches: int = 10) -> float:
+def validation_loss(
+    model: GPT, data: np.ndarray, args: argparse.Namespace, n_batches: int = 10
+) -> float:
     """Mean loss on `n_batches` windows of the validation text, drawn with a fixed seed so that
     every epoch is scored on the same windows."""
     model.eval()
@@ -178,8 +196,14 @@ def validation_loss(model: GPT, data: np.ndarray, args: argparse.Namespace,
     return total / n_batches
 
 
-def generate(model: GPT, codec: CharacterCodec, prompt: str, length: int, temperature: float,
-             rng: np.random.Generator) -> str:
+def generate(
+    model: GPT,
+    codec: CharacterCodec,
+    prompt: str,
+    length: int,
+    temperature: float,
+    rng: np.random.Generator,
+) -> str:
     """Continues `prompt` by `length` characters, sampling one character at a time.
 
     Each step feeds the last `context` characters, takes the scores for the next one, divides
@@ -190,7 +214,7 @@ def generate(model: GPT, codec: CharacterCodec, prompt: str, length: int, temper
     ids = list(codec.encode(prompt))
     with ac.no_autograd_tracking():  # no backward pass follows: skip building the graph
         for _ in range(length):
-            window = ac.tensor(np.array(ids[-model.context:])[None], device=model_device(model))
+            window = ac.tensor(np.array(ids[-model.context :])[None], device=model_device(model))
             logits = model(window)[0, -1]  # scores for the character after the window
             probabilities = F.softmax(logits / temperature).as_numpy().astype(np.float64)
             ids.append(int(rng.choice(len(probabilities), p=probabilities / probabilities.sum())))
@@ -218,26 +242,33 @@ def main(argv: list[str] | None = None) -> float:
     split = int(0.9 * len(data))
     train_data, validation_data = data[:split], data[split:]
 
-    model = GPT(len(codec.characters), args.context, args.d_model, args.n_heads,
-                args.n_layers, args.dropout).to(args.device)
+    model = GPT(
+        len(codec.characters), args.context, args.d_model, args.n_heads, args.n_layers, args.dropout
+    ).to(args.device)
     # AdamW's decoupled weight decay is the usual choice for transformers.
     optimizer = nn.optimizers.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     total_steps = args.epochs * args.steps_per_epoch
     # Ramp the learning rate up over the first steps (large early updates through freshly
     # initialized attention are unstable), then decay it along a cosine to the end.
     schedule = nn.lr_schedulers.linear_warmup_cosine(
-        optimizer, warmup_steps=max(1, total_steps // 20), total_steps=total_steps)
-    print(f"{len(text)} characters, vocabulary of {len(codec.characters)}; "
-          f"model has {model.n_params} parameters")
-    print(f"before training: validation loss {validation_loss(model, validation_data, args):.3f} "
-          f"(uniform guessing: ln {len(codec.characters)} = "
-          f"{math.log(len(codec.characters)):.3f})")
+        optimizer, warmup_steps=max(1, total_steps // 20), total_steps=total_steps
+    )
+    print(
+        f"{len(text)} characters, vocabulary of {len(codec.characters)}; "
+        f"model has {model.n_params} parameters"
+    )
+    print(
+        f"before training: validation loss {validation_loss(model, validation_data, args):.3f} "
+        f"(uniform guessing: ln {len(codec.characters)} = "
+        f"{math.log(len(codec.characters)):.3f})"
+    )
 
     model.train()
     for epoch in range(1, args.epochs + 1):
         running_loss = 0.0
-        progress = tqdm(range(args.steps_per_epoch), desc=f"epoch {epoch}/{args.epochs}",
-                        leave=False)
+        progress = tqdm(
+            range(args.steps_per_epoch), desc=f"epoch {epoch}/{args.epochs}", leave=False
+        )
         for step in progress:
             x, y = random_windows(train_data, args.batch_size, args.context, rng)
             logits = model(x.to(args.device))
@@ -251,13 +282,16 @@ def main(argv: list[str] | None = None) -> float:
             running_loss += loss.item()
             progress.set_postfix(loss=f"{running_loss / (step + 1):.3f}", refresh=False)
         loss_now = validation_loss(model, validation_data, args)
-        print(f"epoch {epoch:3d}/{args.epochs}  train loss "
-              f"{running_loss / args.steps_per_epoch:.3f}  validation loss {loss_now:.3f}")
+        print(
+            f"epoch {epoch:3d}/{args.epochs}  train loss "
+            f"{running_loss / args.steps_per_epoch:.3f}  validation loss {loss_now:.3f}"
+        )
 
     sample = generate(model, codec, "\n", args.sample_length, args.temperature, rng)
     print(f"--- sample (temperature {args.temperature}) ---{sample}\n---")
-    print(f"validation loss: {loss_now:.3f} nats per character "
-          f"({time.perf_counter() - start:.0f} s)")
+    print(
+        f"validation loss: {loss_now:.3f} nats per character ({time.perf_counter() - start:.0f} s)"
+    )
     return loss_now
 
 

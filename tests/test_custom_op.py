@@ -105,8 +105,9 @@ def test_matches_torch_softplus():
     torch_x = torch.tensor(values, requires_grad=True)
     torch_y = torch.nn.functional.softplus(torch_x * 2, beta=1.5)
     (torch_y * 3).sum().backward()
-    numpy.testing.assert_allclose(SoftPlus.apply(x * 2, beta=1.5).data, torch_y.detach().numpy(),
-                                  rtol=1e-5, atol=1e-6)
+    numpy.testing.assert_allclose(
+        SoftPlus.apply(x * 2, beta=1.5).data, torch_y.detach().numpy(), rtol=1e-5, atol=1e-6
+    )
     numpy.testing.assert_allclose(x.grad, torch_x.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 

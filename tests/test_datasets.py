@@ -31,8 +31,12 @@ def idx_bytes(array, type_code=0x08):
 
 
 def remote_for(name, payload):
-    return datasets.RemoteFile(name, (f"https://example.invalid/{name}",), len(payload),
-                               hashlib.sha256(payload).hexdigest())
+    return datasets.RemoteFile(
+        name,
+        (f"https://example.invalid/{name}",),
+        len(payload),
+        hashlib.sha256(payload).hexdigest(),
+    )
 
 
 @pytest.fixture
@@ -95,8 +99,7 @@ def test_parse_idx_types_and_errors():
 def test_mnist_checksum_table_is_complete():
     for remote in datasets.MNIST_FILES.values():
         assert len(remote.sha256) == 64 and remote.size > 0
-        assert all(url.startswith("https://") and url.endswith(remote.name)
-                   for url in remote.urls)
+        assert all(url.startswith("https://") and url.endswith(remote.name) for url in remote.urls)
 
 
 def test_mnist_from_cache_does_not_download(tmp_path, fake_mnist, offline):
@@ -205,4 +208,3 @@ def test_shakespeare_offline_error_and_fallback(tmp_path, offline, capsys):
     text = datasets.load_shakespeare(tmp_path, fallback=True)
     assert "Coriolanus" in capsys.readouterr().out
     assert text.startswith("THE TRAGEDY OF CORIOLANUS") and len(text) > 150_000
-

@@ -35,8 +35,9 @@ def test_devices_compare_by_type_and_index():
     assert len({ac.Device("cuda"), ac.Device("cuda:0"), ac.Device("cpu")}) == 2
 
 
-@pytest.mark.parametrize("spec", ["gpu", "cuda:", "cuda:-1", "cpu:1", "", "cuda:x", "cuda 1",
-                                  "cuda:0:1", "tpu:0"])
+@pytest.mark.parametrize(
+    "spec", ["gpu", "cuda:", "cuda:-1", "cpu:1", "", "cuda:x", "cuda 1", "cuda:0:1", "tpu:0"]
+)
 def test_bad_device_strings_raise_value_error(spec):
     with pytest.raises(ValueError, match="device"):
         ac.Device(spec)
@@ -96,8 +97,11 @@ def test_cuda_ops_and_backward_match_cpu():
         loss = (hidden * hidden - hidden.exp() / 4).sum()
         loss.backward()
         assert x.grad.shape == (3, 4) and type(x.grad) is type(x.data)
-        results[device] = [loss.as_numpy(), ac.Tensor(x.grad).as_numpy(),
-                           ac.Tensor(w.grad).as_numpy()]
+        results[device] = [
+            loss.as_numpy(),
+            ac.Tensor(x.grad).as_numpy(),
+            ac.Tensor(w.grad).as_numpy(),
+        ]
     for cpu, cuda in zip(results["cpu"], results["cuda"]):
         numpy.testing.assert_allclose(cuda, cpu, rtol=1e-5, atol=1e-5)
 

@@ -104,9 +104,7 @@ def test_lstm_windows_predict_the_next_month(load_example):
 
 
 def test_transformer_shakespeare(load_example, capsys, tmp_path):
-    loss = load_example("transformer_shakespeare").main(
-        ["--smoke", "--data-dir", str(tmp_path)]
-    )
+    loss = load_example("transformer_shakespeare").main(["--smoke", "--data-dir", str(tmp_path)])
     out = capsys.readouterr().out
     assert "Using the bundled text of Coriolanus" in out
     assert "--- sample" in out
@@ -116,8 +114,9 @@ def test_transformer_shakespeare(load_example, capsys, tmp_path):
 
 def test_transformer_causal_mask_hides_the_future(load_example):
     gpt_module = load_example("transformer_shakespeare")
-    model = gpt_module.GPT(vocabulary_size=10, context=8, d_model=16, n_heads=2, n_layers=2,
-                           dropout=0.0)
+    model = gpt_module.GPT(
+        vocabulary_size=10, context=8, d_model=16, n_heads=2, n_layers=2, dropout=0.0
+    )
     model.eval()
     ids = ac.tensor([[1, 2, 3, 4, 5, 6]])
     changed = ac.tensor([[1, 2, 3, 9, 9, 9]])

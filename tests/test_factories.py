@@ -258,8 +258,11 @@ def test_randperm_bad_n(n):
 def test_set_random_seed_reproduces_every_random_factory():
     def draw():
         return [
-            ac.randn(5).data, ac.randu(5).data, ac.randi(5, low=0, high=100).data,
-            ac.randperm(10).data, ac.randn_like(ac.ones(3)).data,
+            ac.randn(5).data,
+            ac.randu(5).data,
+            ac.randi(5, low=0, high=100).data,
+            ac.randperm(10).data,
+            ac.randn_like(ac.ones(3)).data,
         ]
 
     ac.set_random_seed(123)
@@ -282,8 +285,13 @@ def test_consecutive_draws_differ():
 
 def test_like_factories_copy_shape_dtype_and_device():
     x = ac.randn(2, 3, dtype="float64")
-    for made in [ac.zeros_like(x), ac.ones_like(x), ac.full_like(x, 4.0), ac.randn_like(x),
-                 ac.randu_like(x)]:
+    for made in [
+        ac.zeros_like(x),
+        ac.ones_like(x),
+        ac.full_like(x, 4.0),
+        ac.randn_like(x),
+        ac.randu_like(x),
+    ]:
         assert made.shape == (2, 3) and made.dtype == numpy.float64 and made.device == x.device
         assert not made.req_grad
     numpy.testing.assert_array_equal(ac.zeros_like(x).data, numpy.zeros((2, 3)))
@@ -369,8 +377,13 @@ def test_random_factories_on_cuda(dtype):
 def test_filled_and_like_factories_on_cuda():
     x = ac.ones(2, 3, device="cuda")
     assert x.device == "cuda:0"
-    for made in [ac.zeros_like(x), ac.randn_like(x), ac.arange(3, device="cuda"),
-                 ac.tensor([1.0], device="cuda:0"), ac.full(2, value=3, device="cuda")]:
+    for made in [
+        ac.zeros_like(x),
+        ac.randn_like(x),
+        ac.arange(3, device="cuda"),
+        ac.tensor([1.0], device="cuda:0"),
+        ac.full(2, value=3, device="cuda"),
+    ]:
         assert made.device == "cuda:0"
     ac.set_random_seed(5)
     first = ac.randn(4, device="cuda").as_numpy()

@@ -28,12 +28,18 @@ def test_spec_expression_nodes_edges_and_colours():
     drawing = draw_graph(spec_expression())
     assert isinstance(drawing, GraphDrawing)
     assert titles_and_kinds(drawing) == [
-        ("Tensor", "leaf"), ("Pow", "op"),
-        ("Tensor", "leaf"), ("Tensor", "const"), ("Mul", "op"),  # 4 * x2 is Mul(4, x2)
-        ("Add", "op"), ("Tensor", "leaf"), ("Add", "op"), ("Tensor", "const"), ("Add", "op"),
+        ("Tensor", "leaf"),
+        ("Pow", "op"),
+        ("Tensor", "leaf"),
+        ("Tensor", "const"),
+        ("Mul", "op"),  # 4 * x2 is Mul(4, x2)
+        ("Add", "op"),
+        ("Tensor", "leaf"),
+        ("Add", "op"),
+        ("Tensor", "const"),
+        ("Add", "op"),
     ]
-    assert drawing.edges == [(0, 1), (3, 4), (2, 4), (1, 5), (4, 5), (5, 7), (6, 7), (7, 9),
-                             (8, 9)]
+    assert drawing.edges == [(0, 1), (3, 4), (2, 4), (1, 5), (4, 5), (5, 7), (6, 7), (7, 9), (8, 9)]
     assert drawing.nodes[1].lines == ("kwargs: exp=2", "shape: (2, 3)", "dtype: float32")
     assert drawing.nodes[3].lines == ("shape: ()", "dtype: float32")
     assert drawing.nodes[9].lines == ("shape: (2, 3)", "dtype: float32")
@@ -50,8 +56,9 @@ def test_spec_expression_nodes_edges_and_colours():
 def test_scalar_constant_takes_output_dtype():
     x = ac.ones(3, dtype="float64", req_grad=True)
     drawing = draw_graph(x * 2.5)
-    assert drawing.nodes[1] == graph_module.GraphNode("const", "Tensor",
-                                                     ("shape: ()", "dtype: float64"))
+    assert drawing.nodes[1] == graph_module.GraphNode(
+        "const", "Tensor", ("shape: ()", "dtype: float64")
+    )
 
 
 def test_labels_and_tensors_without_grad():
@@ -61,8 +68,13 @@ def test_labels_and_tensors_without_grad():
     biases.label = "Biases"
     drawing = draw_graph((x @ weights.T + biases).relu())
     assert titles_and_kinds(drawing) == [
-        ("Tensor", "const"), ("Weights", "leaf"), ("Permute", "op"), ("MatMul", "op"),
-        ("Biases", "leaf"), ("Add", "op"), ("ReLU", "op"),
+        ("Tensor", "const"),
+        ("Weights", "leaf"),
+        ("Permute", "op"),
+        ("MatMul", "op"),
+        ("Biases", "leaf"),
+        ("Add", "op"),
+        ("ReLU", "op"),
     ]
     assert drawing.nodes[2].lines[0] == "kwargs: dims=(1, 0)"
     assert drawing.nodes[4].lines == ("shape: (5,)", "dtype: float32")
@@ -164,8 +176,11 @@ def test_raw_array_and_skipped_inputs():
     x = ac.randn(3, req_grad=True)
     y = Annotate.apply(x, np.ones((3,), dtype=np.float16), None)
     drawing = draw_graph(y)
-    assert titles_and_kinds(drawing) == [("Tensor", "leaf"), ("Tensor", "const"),
-                                         ("Annotate", "op")]
+    assert titles_and_kinds(drawing) == [
+        ("Tensor", "leaf"),
+        ("Tensor", "const"),
+        ("Annotate", "op"),
+    ]
     assert drawing.nodes[1].lines == ("shape: (3,)", "dtype: float16")
 
 

@@ -175,7 +175,11 @@ def test_module_list_registers_its_modules():
     stack = Stack()
     assert Modulelist is ModuleList
     assert [name for name, _ in stack.named_parameters()] == [
-        "blocks.0.w", "blocks.0.b", "blocks.1.w", "blocks.1.b"]
+        "blocks.0.w",
+        "blocks.0.b",
+        "blocks.1.w",
+        "blocks.1.b",
+    ]
     stack.blocks.append(Affine(3, 1))
     assert stack(ac.randn(2, 3)).shape == (2, 1)
     with pytest.raises(TypeError, match="Module"):
@@ -208,17 +212,24 @@ def test_load_state_dict_reports_every_problem_and_changes_nothing():
     net = Net()
     before = net.state_dict()
     bad = net.state_dict()
-    del bad["lin1.b"]                              # missing
-    bad["lin9.w"] = np.zeros(2, np.float32)        # unexpected
-    bad["lin1.w"] = np.zeros((4, 5), np.float32)   # wrong shape
+    del bad["lin1.b"]  # missing
+    bad["lin9.w"] = np.zeros(2, np.float32)  # unexpected
+    bad["lin1.w"] = np.zeros((4, 5), np.float32)  # wrong shape
     bad["lin2.b"] = bad["lin2.b"].astype(np.float64)  # wrong dtype
-    bad["lin2.w"] = bad["lin2.w"] + 1              # fine on its own, must not be applied
+    bad["lin2.w"] = bad["lin2.w"] + 1  # fine on its own, must not be applied
     with pytest.raises(ValueError) as info:
         net.load_state_dict(bad)
     message = str(info.value)
-    for fragment in ("4 problems", "missing key 'lin1.b'", "unexpected key 'lin9.w'",
-                     "'lin1.w': shape mismatch", "(4, 5)", "'lin2.b': dtype mismatch",
-                     "float64", "nothing was changed"):
+    for fragment in (
+        "4 problems",
+        "missing key 'lin1.b'",
+        "unexpected key 'lin9.w'",
+        "'lin1.w': shape mismatch",
+        "(4, 5)",
+        "'lin2.b': dtype mismatch",
+        "float64",
+        "nothing was changed",
+    ):
         assert fragment in message
     for name, value in net.state_dict().items():
         np.testing.assert_array_equal(value, before[name])

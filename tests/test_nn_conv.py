@@ -58,8 +58,9 @@ def test_conv2d_matches_torch(x_shape, w_shape, options):
 
 
 def test_conv2d_without_bias_matches_torch():
-    _compare(conv2d, torch_functional.conv2d, (2, 3, 6, 5), (4, 3, 2, 2), with_bias=False,
-             padding=1)
+    _compare(
+        conv2d, torch_functional.conv2d, (2, 3, 6, 5), (4, 3, 2, 2), with_bias=False, padding=1
+    )
 
 
 @pytest.mark.parametrize(
@@ -89,8 +90,14 @@ def test_conv_transpose2d_matches_torch(x_shape, w_shape, options):
 
 
 def test_conv_transpose2d_without_bias_matches_torch():
-    _compare(conv_transpose2d, torch_functional.conv_transpose2d, (2, 3, 3, 4), (3, 2, 3, 3),
-             with_bias=False, stride=2)
+    _compare(
+        conv_transpose2d,
+        torch_functional.conv_transpose2d,
+        (2, 3, 3, 4),
+        (3, 2, 3, 3),
+        with_bias=False,
+        stride=2,
+    )
 
 
 def test_chained_layers_match_torch():
@@ -107,8 +114,11 @@ def test_chained_layers_match_torch():
     x_t = torch.tensor(x, requires_grad=True)
     hidden_t = torch.relu(torch_functional.conv2d(x_t, torch_params[0], torch_params[1], padding=1))
     out_t = torch_functional.max_pool2d(
-        torch.relu(torch_functional.conv2d(hidden_t, torch_params[2], torch_params[3],
-                                           stride=(1, 2))), 2)
+        torch.relu(
+            torch_functional.conv2d(hidden_t, torch_params[2], torch_params[3], stride=(1, 2))
+        ),
+        2,
+    )
     (out_t.reshape(3, -1) * torch.tensor(_random(3, out.size // 3))).sum().backward()
     np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=RTOL, atol=ATOL)
     for mine, reference in zip([x_ac, *params], [x_t, *torch_params]):
@@ -170,17 +180,26 @@ def test_convolutions_pass_gradcheck():
     def tensor(*shape):
         return ac.tensor(_random(*shape, dtype=np.float64), req_grad=True)
 
-    gradcheck(lambda x, w, b: conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2)),
-              [tensor(2, 2, 5, 4), tensor(3, 2, 2, 2), tensor(3)])
-    gradcheck(lambda x, w, b: conv1d(x, w, b, stride=2, padding=1),
-              [tensor(2, 2, 6), tensor(2, 2, 3), tensor(2)])
-    gradcheck(lambda x, w, b: conv_transpose2d(x, w, b, stride=2, padding=1, dilation=(2, 1)),
-              [tensor(1, 2, 3, 3), tensor(2, 3, 2, 3), tensor(3)])
+    gradcheck(
+        lambda x, w, b: conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2)),
+        [tensor(2, 2, 5, 4), tensor(3, 2, 2, 2), tensor(3)],
+    )
+    gradcheck(
+        lambda x, w, b: conv1d(x, w, b, stride=2, padding=1),
+        [tensor(2, 2, 6), tensor(2, 2, 3), tensor(2)],
+    )
+    gradcheck(
+        lambda x, w, b: conv_transpose2d(x, w, b, stride=2, padding=1, dilation=(2, 1)),
+        [tensor(1, 2, 3, 3), tensor(2, 3, 2, 3), tensor(3)],
+    )
 
 
 def test_maxpool2d_passes_gradcheck():
-    x = ac.tensor(np.random.default_rng(1).permutation(50).reshape(1, 2, 5, 5) * 0.1,
-                  dtype="float64", req_grad=True)  # distinct values: no ties to break
+    x = ac.tensor(
+        np.random.default_rng(1).permutation(50).reshape(1, 2, 5, 5) * 0.1,
+        dtype="float64",
+        req_grad=True,
+    )  # distinct values: no ties to break
     gradcheck(lambda t: maxpool2d(t, 2), [x])
 
 
@@ -234,10 +253,14 @@ def test_conv_layers_parameters_and_init():
 def test_conv_layers_match_torch_with_copied_weights():
     x = _random(2, 3, 9, 8)
     for ours, theirs in (
-        (Conv2D(3, 4, 3, stride=2, padding=1, dilation=2),
-         torch.nn.Conv2d(3, 4, 3, stride=2, padding=1, dilation=2)),
-        (ConvTranspose2D(3, 4, 3, stride=2, padding=1),
-         torch.nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1)),
+        (
+            Conv2D(3, 4, 3, stride=2, padding=1, dilation=2),
+            torch.nn.Conv2d(3, 4, 3, stride=2, padding=1, dilation=2),
+        ),
+        (
+            ConvTranspose2D(3, 4, 3, stride=2, padding=1),
+            torch.nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1),
+        ),
     ):
         with torch.no_grad():
             theirs.weight.copy_(torch.tensor(ours.w.data))
@@ -249,9 +272,12 @@ def test_conv_layers_match_torch_with_copied_weights():
     with torch.no_grad():
         reference.weight.copy_(torch.tensor(layer.w.data))
         reference.bias.copy_(torch.tensor(layer.b.data))
-    np.testing.assert_allclose(layer(ac.tensor(signal)).data,
-                               reference(torch.tensor(signal)).detach().numpy(),
-                               rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(
+        layer(ac.tensor(signal)).data,
+        reference(torch.tensor(signal)).detach().numpy(),
+        rtol=RTOL,
+        atol=ATOL,
+    )
 
 
 def test_maxpooling2d_layer():
@@ -271,7 +297,9 @@ def test_conv_and_pool_on_gpu_match_cpu():
         out = maxpool2d(conv2d(*tensors, stride=(1, 2), padding=1).relu(), 2)
         up = conv_transpose2d(out, tensors[1], stride=2)
         (up * up).sum().backward()
-        results.append([up.as_numpy()] + [np.asarray(t.grad.get() if device == "cuda" else t.grad)
-                                          for t in tensors])
+        results.append(
+            [up.as_numpy()]
+            + [np.asarray(t.grad.get() if device == "cuda" else t.grad) for t in tensors]
+        )
     for on_cpu, on_gpu in zip(*results):
         np.testing.assert_allclose(on_gpu, on_cpu, rtol=RTOL, atol=1e-4)

@@ -14,8 +14,11 @@ RTOL, ATOL = 1e-5, 1e-6
 
 
 def rand(*shape, dtype="float32", req_grad=True, scale=1.0):
-    return ac.tensor(numpy.random.default_rng(len(shape) + sum(shape)).normal(
-        0.0, scale, shape), dtype=dtype, req_grad=req_grad)
+    return ac.tensor(
+        numpy.random.default_rng(len(shape) + sum(shape)).normal(0.0, scale, shape),
+        dtype=dtype,
+        req_grad=req_grad,
+    )
 
 
 def as_torch(tensor, req_grad=None):
@@ -224,8 +227,9 @@ def test_embedding_errors():
 # ---------------------------------------------------------------------------------- normalization
 
 
-@pytest.mark.parametrize("shape, normalized", [((6, 5), (5,)), ((2, 3, 8), (8,)),
-                                               ((2, 3, 4), (3, 4))])
+@pytest.mark.parametrize(
+    "shape, normalized", [((6, 5), (5,)), ((2, 3, 8), (8,)), ((2, 3, 4), (3, 4))]
+)
 def test_layernorm_matches_torch(shape, normalized):
     x, w, b = rand(*shape, scale=3.0), rand(*normalized), rand(*normalized)
     x_t, w_t, b_t = as_torch(x), as_torch(w), as_torch(b)
@@ -264,8 +268,9 @@ def test_batchnorm_training_matches_torch(shape):
     rmean_t, rvar_t = torch.zeros(channels), torch.ones(channels)
     for step in range(3):
         out = F.batchnorm(x * (step + 1.0), rmean, rvar, w, b, momentum=0.2, training=True)
-        out_t = TF.batch_norm(x_t * (step + 1.0), rmean_t, rvar_t, w_t, b_t, training=True,
-                              momentum=0.2)
+        out_t = TF.batch_norm(
+            x_t * (step + 1.0), rmean_t, rvar_t, w_t, b_t, training=True, momentum=0.2
+        )
         close(out, out_t, atol=1e-5)
     close(rmean, rmean_t, atol=1e-6)
     close(rvar, rvar_t, atol=1e-5)
@@ -332,7 +337,8 @@ def test_attention_matches_torch(mask_kind):
     q_t, k_t, v_t = as_torch(q), as_torch(k), as_torch(v)
     out = F.scaled_dot_product_attention(q, k, v, None if mask is None else ac.tensor(mask))
     out_t = TF.scaled_dot_product_attention(
-        q_t, k_t, v_t, attn_mask=None if mask is None else torch.tensor(mask))
+        q_t, k_t, v_t, attn_mask=None if mask is None else torch.tensor(mask)
+    )
     close(out, out_t, atol=2e-6)
     backward_both(out, out_t)
     for ours, theirs in ((q, q_t), (k, k_t), (v, v_t)):
@@ -342,9 +348,12 @@ def test_attention_matches_torch(mask_kind):
 def test_attention_is_causal_and_cross_lengths():
     q, k, v = rand(2, 4, 3), rand(2, 6, 3), rand(2, 6, 2)
     out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-    out_t = TF.scaled_dot_product_attention(as_torch(q), as_torch(k), as_torch(v),
-                                            attn_mask=torch.tensor(numpy.tril(numpy.ones(
-                                                (4, 6), dtype=bool))))
+    out_t = TF.scaled_dot_product_attention(
+        as_torch(q),
+        as_torch(k),
+        as_torch(v),
+        attn_mask=torch.tensor(numpy.tril(numpy.ones((4, 6), dtype=bool))),
+    )
     close(out, out_t, atol=2e-6)
 
 
@@ -371,8 +380,9 @@ def test_attention_dropout_gradcheck_and_reproducibility():
     assert gradcheck(weighted(function, (1, 2, 4, 3)), [q, k, v])
     first, second = function(q, k, v), function(q, k, v)
     numpy.testing.assert_array_equal(first.as_numpy(), second.as_numpy())
-    no_dropout = F.scaled_dot_product_attention(q, k, v, dropout_p=0.3, training=False,
-                                                is_causal=True)
+    no_dropout = F.scaled_dot_product_attention(
+        q, k, v, dropout_p=0.3, training=False, is_causal=True
+    )
     expected = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     numpy.testing.assert_array_equal(no_dropout.as_numpy(), expected.as_numpy())
     assert not numpy.allclose(first.as_numpy(), expected.as_numpy())
@@ -462,18 +472,21 @@ def test_cross_entropy_gradcheck(case):
 
 def test_cross_entropy_probability_targets_gradcheck():
     logits = rand(3, 4, dtype="float64")
-    targets = ac.tensor(numpy.random.default_rng(4).dirichlet(numpy.ones(4), 3),
-                        dtype="float64", req_grad=True)
-    assert gradcheck(lambda x, t: F.cross_entropy_loss(x, t, label_smoothing=0.2),
-                     [logits, targets])
+    targets = ac.tensor(
+        numpy.random.default_rng(4).dirichlet(numpy.ones(4), 3), dtype="float64", req_grad=True
+    )
+    assert gradcheck(
+        lambda x, t: F.cross_entropy_loss(x, t, label_smoothing=0.2), [logits, targets]
+    )
 
 
 def test_cross_entropy_is_stable_for_huge_logits():
     logits = ac.tensor([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4]], req_grad=True)
     targets = ac.tensor([1, 2])
     loss = F.cross_entropy_loss(logits, targets)
-    expected = TF.cross_entropy(torch.tensor(logits.as_numpy(), dtype=torch.float64),
-                                torch.tensor(targets.as_numpy()))
+    expected = TF.cross_entropy(
+        torch.tensor(logits.as_numpy(), dtype=torch.float64), torch.tensor(targets.as_numpy())
+    )
     assert numpy.isfinite(loss.item())
     numpy.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-6)
     loss.backward()
@@ -505,8 +518,9 @@ def test_mse_loss_matches_torch_and_gradcheck():
     backward_both(loss, loss_t)
     close(x.grad, x_t.grad)
     close(y.grad, y_t.grad)
-    transposed = ac.tensor(numpy.random.default_rng(0).normal(size=(3, 2)).T, dtype="float64",
-                           req_grad=True)  # a non-contiguous leaf
+    transposed = ac.tensor(
+        numpy.random.default_rng(0).normal(size=(3, 2)).T, dtype="float64", req_grad=True
+    )  # a non-contiguous leaf
     assert gradcheck(F.mse_loss, [rand(2, 3, dtype="float64"), transposed])
     with pytest.raises(ValueError, match="mse_loss"):
         F.mse_loss(ac.ones(3), ac.ones(3, 1))
@@ -530,8 +544,9 @@ def test_bce_loss_is_stable_for_huge_logits():
     x = ac.tensor([1e4, -1e4, 50.0], req_grad=True)
     y = ac.tensor([0.0, 1.0, 1.0])
     loss = F.bce_loss(x, y)
-    expected = TF.binary_cross_entropy_with_logits(torch.tensor(x.as_numpy()),
-                                                   torch.tensor(y.as_numpy()))
+    expected = TF.binary_cross_entropy_with_logits(
+        torch.tensor(x.as_numpy()), torch.tensor(y.as_numpy())
+    )
     numpy.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-6)
     loss.backward()
     numpy.testing.assert_allclose(x.grad, [1 / 3, -1 / 3, 0.0], atol=1e-7)
@@ -540,6 +555,10 @@ def test_bce_loss_is_stable_for_huge_logits():
 def test_ops_run_without_recording_a_graph():
     x = rand(2, 3)
     with ac.no_autograd_tracking():
-        for out in (F.softmax(x), F.gelu(x), F.layernorm(x, ac.ones(3), ac.zeros(3)),
-                    F.cross_entropy_loss(x, ac.tensor([0, 2]))):
+        for out in (
+            F.softmax(x),
+            F.gelu(x),
+            F.layernorm(x, ac.ones(3), ac.zeros(3)),
+            F.cross_entropy_loss(x, ac.tensor([0, 2])),
+        ):
             assert out.ctx is None

@@ -97,14 +97,18 @@ def test_linear_without_bias_and_errors():
 # ---------------------------------------------------------------------------------- activations
 
 
-@pytest.mark.parametrize("layer, reference", [
-    (nn.GELU(), torch.nn.GELU(approximate="tanh")),
-    (nn.ReLU(), torch.nn.ReLU()),
-    (nn.LeakyReLU(0.1), torch.nn.LeakyReLU(0.1)),
-    (nn.Sigmoid(), torch.nn.Sigmoid()),
-    (nn.Tanh(), torch.nn.Tanh()),
-    (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
-], ids=["GELU", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"])
+@pytest.mark.parametrize(
+    "layer, reference",
+    [
+        (nn.GELU(), torch.nn.GELU(approximate="tanh")),
+        (nn.ReLU(), torch.nn.ReLU()),
+        (nn.LeakyReLU(0.1), torch.nn.LeakyReLU(0.1)),
+        (nn.Sigmoid(), torch.nn.Sigmoid()),
+        (nn.Tanh(), torch.nn.Tanh()),
+        (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
+    ],
+    ids=["GELU", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"],
+)
 def test_activation_layers_match_torch(layer, reference):
     assert_matches_torch(layer, reference, [rand(3, 4, 5, scale=2.0)], upstream, RTOL, ATOL)
     assert layer.n_params == 0
@@ -232,22 +236,34 @@ def _causal_additive(length):
 def _torch_attention(layer, in_dim, n_heads, bias):
     reference = torch.nn.MultiheadAttention(in_dim, n_heads, bias=bias, batch_first=True)
     with torch.no_grad():
-        reference.in_proj_weight.copy_(torch.tensor(numpy.concatenate(
-            [layer.q.w.as_numpy(), layer.k.w.as_numpy(), layer.v.w.as_numpy()])))
+        reference.in_proj_weight.copy_(
+            torch.tensor(
+                numpy.concatenate(
+                    [layer.q.w.as_numpy(), layer.k.w.as_numpy(), layer.v.w.as_numpy()]
+                )
+            )
+        )
         reference.out_proj.weight.copy_(torch.tensor(layer.out.w.as_numpy()))
         if bias:
-            reference.in_proj_bias.copy_(torch.tensor(numpy.concatenate(
-                [layer.q.b.as_numpy(), layer.k.b.as_numpy(), layer.v.b.as_numpy()])))
+            reference.in_proj_bias.copy_(
+                torch.tensor(
+                    numpy.concatenate(
+                        [layer.q.b.as_numpy(), layer.k.b.as_numpy(), layer.v.b.as_numpy()]
+                    )
+                )
+            )
             reference.out_proj.bias.copy_(torch.tensor(layer.out.b.as_numpy()))
     return reference
 
 
-@pytest.mark.parametrize("mask_kind, bias", [("none", True), ("additive", True),
-                                             ("bool", False)])
+@pytest.mark.parametrize("mask_kind, bias", [("none", True), ("additive", True), ("bool", False)])
 def test_multi_head_self_attention_matches_torch(mask_kind, bias):
     in_dim, n_heads, max_length, length = 8, 2, 7, 5
-    mask = {"none": None, "additive": ac.tensor(_causal_additive(max_length)),
-            "bool": ac.ones(max_length, max_length).tril() == 1}[mask_kind]
+    mask = {
+        "none": None,
+        "additive": ac.tensor(_causal_additive(max_length)),
+        "bool": ac.ones(max_length, max_length).tril() == 1,
+    }[mask_kind]
     layer = nn.MultiHeadSelfAttention(in_dim, n_heads, mask=mask, bias=bias)
     reference = _torch_attention(layer, in_dim, n_heads, bias)
     x = rand(3, length, in_dim)
@@ -261,12 +277,16 @@ def test_multi_head_self_attention_matches_torch(mask_kind, bias):
     close(x.grad, x_t.grad, rtol=1e-4, atol=1e-5)
     in_grad = reference.in_proj_weight.grad.numpy()
     for index, projection in enumerate((layer.q, layer.k, layer.v)):
-        numpy.testing.assert_allclose(projection.w.grad, in_grad[index * in_dim:][:in_dim],
-                                      rtol=1e-4, atol=1e-5)
+        numpy.testing.assert_allclose(
+            projection.w.grad, in_grad[index * in_dim :][:in_dim], rtol=1e-4, atol=1e-5
+        )
         if bias:
             numpy.testing.assert_allclose(
-                projection.b.grad, reference.in_proj_bias.grad.numpy()[index * in_dim:][:in_dim],
-                rtol=1e-4, atol=1e-5)
+                projection.b.grad,
+                reference.in_proj_bias.grad.numpy()[index * in_dim :][:in_dim],
+                rtol=1e-4,
+                atol=1e-5,
+            )
     close(layer.out.w.grad, reference.out_proj.weight.grad, rtol=1e-4, atol=1e-5)
 
 
@@ -301,9 +321,15 @@ def test_multi_head_self_attention_state_and_errors():
 
 @pytest.mark.cuda
 def test_layers_on_gpu_match_cpu():
-    layers = [nn.Embedding(11, 8), nn.Layernorm(8),
-              nn.MultiHeadSelfAttention(8, 2, mask=ac.ones(6, 6).tril() == 1),
-              nn.Linear(8, 8), nn.GELU(), nn.Dropout(0.0), nn.Linear(8, 11)]
+    layers = [
+        nn.Embedding(11, 8),
+        nn.Layernorm(8),
+        nn.MultiHeadSelfAttention(8, 2, mask=ac.ones(6, 6).tril() == 1),
+        nn.Linear(8, 8),
+        nn.GELU(),
+        nn.Dropout(0.0),
+        nn.Linear(8, 11),
+    ]
     batchnorm = nn.Batchnorm(6)
     indices = ac.tensor(numpy.random.default_rng(0).integers(0, 11, (3, 6)))
 
@@ -317,8 +343,11 @@ def test_layers_on_gpu_match_cpu():
         x = batchnorm(x)
         loss = nn.functional.cross_entropy_loss(x, indices.to(device), label_smoothing=0.1)
         loss.backward()
-        grads = [p.grad if isinstance(p.grad, numpy.ndarray) else p.grad.get()
-                 for layer in layers for p in layer.parameters()]
+        grads = [
+            p.grad if isinstance(p.grad, numpy.ndarray) else p.grad.get()
+            for layer in layers
+            for p in layer.parameters()
+        ]
         return loss.item(), grads, batchnorm.rmean.as_numpy().copy()
 
     loss_cpu, grads_cpu, rmean_cpu = run("cpu")

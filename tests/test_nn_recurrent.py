@@ -12,8 +12,12 @@ from autocompyute.testing import gradcheck
 torch = pytest.importorskip("torch")
 
 LAYERS = {"RNN": (RNN, torch.nn.RNN), "LSTM": (LSTM, torch.nn.LSTM), "GRU": (GRU, torch.nn.GRU)}
-PARAMETER_NAMES = {"w_ih": "weight_ih_l0", "w_hh": "weight_hh_l0", "b_ih": "bias_ih_l0",
-                   "b_hh": "bias_hh_l0"}
+PARAMETER_NAMES = {
+    "w_ih": "weight_ih_l0",
+    "w_hh": "weight_hh_l0",
+    "b_ih": "bias_ih_l0",
+    "b_hh": "bias_hh_l0",
+}
 
 
 def _pair(name, in_dim, h_dim, bias=True, return_seq=True):
@@ -47,9 +51,12 @@ def test_matches_torch(name, return_seq, bias):
     np.testing.assert_allclose(x_ac.grad, x_t.grad.numpy(), rtol=1e-5, atol=1e-6)
     for mine, reference in PARAMETER_NAMES.items():
         if bias or mine.startswith("w"):
-            np.testing.assert_allclose(getattr(ours, mine).grad,
-                                       getattr(theirs, reference).grad.numpy(),
-                                       rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(
+                getattr(ours, mine).grad,
+                getattr(theirs, reference).grad.numpy(),
+                rtol=1e-5,
+                atol=1e-5,
+            )
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
@@ -57,8 +64,9 @@ def test_passes_gradcheck(name):
     layer = LAYERS[name][0](2, 3)
     for parameter in layer.parameters():
         parameter.data = parameter.data.astype(np.float64)
-    x = ac.tensor(np.random.default_rng(1).standard_normal((2, 3, 2)), dtype="float64",
-                  req_grad=True)
+    x = ac.tensor(
+        np.random.default_rng(1).standard_normal((2, 3, 2)), dtype="float64", req_grad=True
+    )
     gradcheck(lambda inputs, w_hh: layer(inputs), [x, layer.w_hh])
 
 

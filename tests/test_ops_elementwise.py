@@ -43,8 +43,10 @@ def layout(array, kind):
 
 
 def run_gradcheck(function, arrays):
-    inputs = [ac.tensor(numpy.array(a, dtype=numpy.float64), dtype="float64", req_grad=True)
-              for a in arrays]
+    inputs = [
+        ac.tensor(numpy.array(a, dtype=numpy.float64), dtype="float64", req_grad=True)
+        for a in arrays
+    ]
     assert gradcheck(function, inputs)
 
 
@@ -97,9 +99,15 @@ UNARY = {
     "div_scalar": (lambda x: x / 4, "any"),
 }
 
-UNARY_SHAPES = [((), "contiguous"), ((5,), "contiguous"), ((2, 3), "contiguous"),
-                ((2, 3, 4), "contiguous"), ((3, 4), "transposed"), ((2, 5), "strided"),
-                ((0, 3), "contiguous")]
+UNARY_SHAPES = [
+    ((), "contiguous"),
+    ((5,), "contiguous"),
+    ((2, 3), "contiguous"),
+    ((2, 3, 4), "contiguous"),
+    ((3, 4), "transposed"),
+    ((2, 5), "strided"),
+    ((0, 3), "contiguous"),
+]
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -118,8 +126,15 @@ def test_unary_matches_torch(name, shape, kind):
 
 @pytest.mark.parametrize("diagonal", [-2, -1, 0, 1, 2])
 @pytest.mark.parametrize("method", ["tril", "triu"])
-@pytest.mark.parametrize(("shape", "kind"), [((3, 4), "contiguous"), ((4, 3), "transposed"),
-                                             ((2, 3, 3), "contiguous"), ((0, 3), "contiguous")])
+@pytest.mark.parametrize(
+    ("shape", "kind"),
+    [
+        ((3, 4), "contiguous"),
+        ((4, 3), "transposed"),
+        ((2, 3, 3), "contiguous"),
+        ((0, 3), "contiguous"),
+    ],
+)
 def test_triangles(method, diagonal, shape, kind):
     def function(x):
         return getattr(x, method)(diagonal)
@@ -261,18 +276,32 @@ def test_maximum_minimum_ties_split_the_gradient(name):
 def test_maximum_with_a_scalar():
     torch = pytest.importorskip("torch")
     values = sample((2, 3))
-    run_torch(lambda x: x.maximum(0.3), [values],
-              torch_function=lambda x: torch.maximum(x, torch.tensor(0.3)))
+    run_torch(
+        lambda x: x.maximum(0.3),
+        [values],
+        torch_function=lambda x: torch.maximum(x, torch.tensor(0.3)),
+    )
     run_gradcheck(lambda x: x.minimum(0.3), [values])
 
 
 @pytest.mark.parametrize(
     "function",
-    [lambda a, b: a + b, lambda a, b: b + a, lambda a, b: a - b, lambda a, b: a * b,
-     lambda a, b: b * a, lambda a, b: a / b, lambda a, b: b / a,
-     lambda a, b: b - a, lambda a, b: a.maximum(b), lambda a, b: b.minimum(a),
-     lambda a, b: a ** b.abs(), lambda a, b: b.abs() ** a, lambda a, b: a @ b.T,
-     lambda a, b: b.T @ a],
+    [
+        lambda a, b: a + b,
+        lambda a, b: b + a,
+        lambda a, b: a - b,
+        lambda a, b: a * b,
+        lambda a, b: b * a,
+        lambda a, b: a / b,
+        lambda a, b: b / a,
+        lambda a, b: b - a,
+        lambda a, b: a.maximum(b),
+        lambda a, b: b.minimum(a),
+        lambda a, b: a ** b.abs(),
+        lambda a, b: b.abs() ** a,
+        lambda a, b: a @ b.T,
+        lambda a, b: b.T @ a,
+    ],
 )
 def test_backward_skips_gradients_that_are_not_needed(function):
     x = ac.tensor(sample((2, 3), "positive"), req_grad=True)
@@ -317,8 +346,9 @@ def test_matmul(shape1, shape2):
     run_torch(lambda x, y: x.matmul(y), arrays)
 
 
-@pytest.mark.parametrize("kinds", [["transposed", "contiguous"], ["contiguous", "transposed"],
-                                   ["strided", "transposed"]])
+@pytest.mark.parametrize(
+    "kinds", [["transposed", "contiguous"], ["contiguous", "transposed"], ["strided", "transposed"]]
+)
 def test_matmul_non_contiguous(kinds):
     run_torch(lambda x, y: x @ y, [sample((2, 4, 3)), sample((2, 3, 4))], kinds=kinds)
     run_torch(lambda x, y: x @ y, [sample((2, 4, 3)), sample((3, 4))], kinds=kinds)
@@ -328,8 +358,11 @@ def test_matmul_non_contiguous(kinds):
 def test_matmul_reflected_with_array():
     torch = pytest.importorskip("torch")
     matrix = sample((2, 3)).astype(numpy.float32)
-    run_torch(lambda y: y.__rmatmul__(matrix), [sample((3, 4))],
-              torch_function=lambda y: torch.from_numpy(matrix) @ y)
+    run_torch(
+        lambda y: y.__rmatmul__(matrix),
+        [sample((3, 4))],
+        torch_function=lambda y: torch.from_numpy(matrix) @ y,
+    )
 
 
 def test_matmul_errors():
@@ -338,8 +371,12 @@ def test_matmul_errors():
     assert str(error.value) == "matmul: shapes (2, 3) and (4, 5) are not aligned"
     with pytest.raises(ValueError, match=r"matmul: both operands need at least 1 dim"):
         ac.ones(3) @ ac.tensor(2.0)
-    with pytest.raises(ValueError, match=re.escape(
-            "matmul: the batch dims of shapes (2, 2, 3) and (3, 3, 5) do not broadcast")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "matmul: the batch dims of shapes (2, 2, 3) and (3, 3, 5) do not broadcast"
+        ),
+    ):
         ac.ones(2, 2, 3) @ ac.ones(3, 3, 5)
 
 
@@ -375,8 +412,21 @@ def test_binary_keeps_float_dtype(name, dtype):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_python_scalars_take_the_tensor_dtype(dtype):
     x = ac.tensor([1.0, 2.0], dtype=dtype, req_grad=True)
-    for out in (x + 2.5, 2.5 + x, x - 1, 1 - x, x * 0.1, 0.1 * x, x / 3, 3 / x, x**2.5,
-                2.5**x, x.maximum(1.5), x.minimum(1), x.clip(0.5, 1.5)):
+    for out in (
+        x + 2.5,
+        2.5 + x,
+        x - 1,
+        1 - x,
+        x * 0.1,
+        0.1 * x,
+        x / 3,
+        3 / x,
+        x**2.5,
+        2.5**x,
+        x.maximum(1.5),
+        x.minimum(1),
+        x.clip(0.5, 1.5),
+    ):
         assert out.dtype == dtype
         x.grad = None
         out.sum().backward()
@@ -405,8 +455,16 @@ def test_integer_tensor_with_python_numbers():
 def test_integer_tensor_with_float_tensor_takes_the_float_dtype(int_dtype, float_dtype):
     ints = ac.tensor([1, 2], dtype=int_dtype)
     floats = ac.tensor([0.5, 1.5], dtype=float_dtype, req_grad=True)
-    for out in (ints + floats, floats + ints, ints * floats, ints / floats, floats - ints,
-                ints.maximum(floats), ints @ floats, floats**ints):
+    for out in (
+        ints + floats,
+        floats + ints,
+        ints * floats,
+        ints / floats,
+        floats - ints,
+        ints.maximum(floats),
+        ints @ floats,
+        floats**ints,
+    ):
         assert out.dtype == float_dtype
         floats.grad = None
         out.sum().backward()

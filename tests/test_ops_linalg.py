@@ -66,16 +66,19 @@ def test_einsum_matches_numpy_forward(subscripts, shapes):
 
 @pytest.mark.parametrize(("subscripts", "shapes"), CASES, ids=IDS)
 def test_einsum_gradcheck(subscripts, shapes):
-    inputs = [ac.tensor(RNG.standard_normal(shape), dtype="float64", req_grad=True)
-              for shape in shapes]
+    inputs = [
+        ac.tensor(RNG.standard_normal(shape), dtype="float64", req_grad=True) for shape in shapes
+    ]
     assert gradcheck(lambda *operands: einsum(subscripts, *operands), inputs)
 
 
 def torch_parity(subscripts, arrays, transposed=()):
     torch = pytest.importorskip("torch")
     arrays = [numpy.asarray(a, dtype=numpy.float32) for a in arrays]
-    ours = [ac.tensor(numpy.ascontiguousarray(a.T).T if index in transposed else a,
-                      req_grad=True) for index, a in enumerate(arrays)]
+    ours = [
+        ac.tensor(numpy.ascontiguousarray(a.T).T if index in transposed else a, req_grad=True)
+        for index, a in enumerate(arrays)
+    ]
     assert_matches_torch(
         lambda *operands: einsum(subscripts, *operands),
         lambda *operands: torch.einsum(subscripts, *operands),
@@ -89,12 +92,15 @@ def test_einsum_matches_torch(subscripts, shapes):
     torch_parity(subscripts, [RNG.standard_normal(shape) for shape in shapes])
 
 
-@pytest.mark.parametrize(("subscripts", "shapes"), [
-    ("ij,jk->ik", [(3, 4), (4, 5)]),
-    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 3)]),
-    ("ii->i", [(4, 4)]),
-    ("ij->j", [(3, 5)]),
-])
+@pytest.mark.parametrize(
+    ("subscripts", "shapes"),
+    [
+        ("ij,jk->ik", [(3, 4), (4, 5)]),
+        ("bij,bjk->bik", [(2, 3, 4), (2, 4, 3)]),
+        ("ii->i", [(4, 4)]),
+        ("ij->j", [(3, 5)]),
+    ],
+)
 def test_einsum_non_contiguous(subscripts, shapes):
     arrays = [RNG.standard_normal(shape) for shape in shapes]
     torch_parity(subscripts, arrays, transposed=range(len(arrays)))
@@ -161,20 +167,38 @@ def test_einsum_promotes_mixed_dtypes():
 ERRORS = [
     ("ij,jk", [(2, 3)], "einsum: subscripts 'ij,jk' name 2 operand(s), but 1 tensor(s) were given"),
     ("ij", [(2, 3), (3,)], "einsum: subscripts 'ij' name 1 operand(s), but 2 tensor(s) were given"),
-    ("ij", [(2, 3, 4)], "einsum: operand 0 has 3 dims (shape (2, 3, 4)), but its subscripts "
-                        "'ij' name 2"),
-    ("i,ijk", [(2,), (2, 3)], "einsum: operand 1 has 2 dims (shape (2, 3)), but its subscripts "
-                              "'ijk' name 3"),
-    ("...ijk", [(2, 3)], "einsum: operand 0 has 2 dims (shape (2, 3)), but its subscripts "
-                         "'...ijk' name 3"),
-    ("ij,jk->ik", [(2, 3), (4, 5)], "einsum: subscript 'j' has size 3 in operand 0 but size 4 "
-                                    "in operand 1"),
-    ("ii", [(2, 3)], "einsum: subscript 'i' is repeated in operand 0 with different sizes 2 "
-                     "and 3 (shape (2, 3))"),
-    ("...i,...i", [(2, 3), (4, 3)], "einsum: the dims covered by '...' do not broadcast: (2,) "
-                                    "and (4,)"),
-    ("ij->ik", [(2, 3)], "einsum: output subscript 'k' in 'ij->ik' does not appear in the "
-                         "inputs"),
+    (
+        "ij",
+        [(2, 3, 4)],
+        "einsum: operand 0 has 3 dims (shape (2, 3, 4)), but its subscripts 'ij' name 2",
+    ),
+    (
+        "i,ijk",
+        [(2,), (2, 3)],
+        "einsum: operand 1 has 2 dims (shape (2, 3)), but its subscripts 'ijk' name 3",
+    ),
+    (
+        "...ijk",
+        [(2, 3)],
+        "einsum: operand 0 has 2 dims (shape (2, 3)), but its subscripts '...ijk' name 3",
+    ),
+    (
+        "ij,jk->ik",
+        [(2, 3), (4, 5)],
+        "einsum: subscript 'j' has size 3 in operand 0 but size 4 in operand 1",
+    ),
+    (
+        "ii",
+        [(2, 3)],
+        "einsum: subscript 'i' is repeated in operand 0 with different sizes 2 "
+        "and 3 (shape (2, 3))",
+    ),
+    (
+        "...i,...i",
+        [(2, 3), (4, 3)],
+        "einsum: the dims covered by '...' do not broadcast: (2,) and (4,)",
+    ),
+    ("ij->ik", [(2, 3)], "einsum: output subscript 'k' in 'ij->ik' does not appear in the inputs"),
     ("ij->ii", [(2, 3)], "einsum: output subscript 'i' appears more than once in 'ij->ii'"),
     ("ij->i->j", [(2, 3)], "einsum: subscripts 'ij->i->j' contain '->' more than once"),
     ("i1", [(2, 3)], "einsum: invalid subscript '1' for operand 0 in 'i1'"),
@@ -183,8 +207,9 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("subscripts", "shapes", "message"), ERRORS,
-                         ids=[case[0] for case in ERRORS])
+@pytest.mark.parametrize(
+    ("subscripts", "shapes", "message"), ERRORS, ids=[case[0] for case in ERRORS]
+)
 def test_einsum_errors(subscripts, shapes, message):
     operands = [ac.ones(*shape) for shape in shapes]
     with pytest.raises(ValueError, match="^" + re.escape(message)):

@@ -70,8 +70,11 @@ def torch_key(key):
 
 @pytest.mark.parametrize("dim", [None, 1, -1, (1, 3), (0, 1), 0])
 def test_squeeze(dim):
-    check(lambda x: x.squeeze(dim), lambda t: t.squeeze() if dim is None else t.squeeze(dim),
-          _data(2, 1, 3, 1))
+    check(
+        lambda x: x.squeeze(dim),
+        lambda t: t.squeeze() if dim is None else t.squeeze(dim),
+        _data(2, 1, 3, 1),
+    )
 
 
 def test_squeeze_of_a_dim_not_of_size_one_is_a_no_op():
@@ -196,8 +199,9 @@ def test_getitem_repeated_indices_accumulate():
     np.testing.assert_array_equal(y.grad, [[0, 0, 0], [0, 0, 2]])
 
 
-MASK_34 = np.array([[True, False, True, False], [False, False, False, False],
-                    [True, True, False, True]])
+MASK_34 = np.array(
+    [[True, False, True, False], [False, False, False, False], [True, True, False, True]]
+)
 
 
 @pytest.mark.parametrize(
@@ -260,8 +264,7 @@ def test_getitem_integer_and_bool_tensors_pass_through():
     "split_size, dim", [(2, 0), (1, 1), (4, -1), ([1, 3], 1), ([0, 5, 0], 0), (10, 0)]
 )
 def test_split(split_size, dim):
-    check(lambda x: x.split(split_size, dim), lambda t: t.split(split_size, dim),
-          _data(5, 4))
+    check(lambda x: x.split(split_size, dim), lambda t: t.split(split_size, dim), _data(5, 4))
 
 
 def test_split_gradient_with_unused_pieces():
@@ -285,8 +288,11 @@ def test_iteration_over_a_tensor():
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_concat(dim):
-    shapes = {0: [(1, 3), (2, 3), (3, 3)], 1: [(2, 1), (2, 3), (2, 2)],
-              -1: [(2, 2), (2, 1), (2, 3)]}[dim]
+    shapes = {
+        0: [(1, 3), (2, 3), (3, 3)],
+        1: [(2, 1), (2, 3), (2, 2)],
+        -1: [(2, 2), (2, 1), (2, 3)],
+    }[dim]
     arrays = [_data(*s, seed=i) for i, s in enumerate(shapes)]
     check(lambda *x: concat(x, dim), lambda *t: torch.cat(t, dim), *arrays)
 
@@ -299,8 +305,7 @@ def test_stack(dim):
 
 def test_concat_and_stack_single_empty_and_zero_dim():
     check(lambda x: concat([x]), lambda t: torch.cat([t]), _data(2, 2))
-    check(lambda x, y: concat([x, y]), lambda x, y: torch.cat([x, y]),
-          _data(0, 2), _data(2, 2))
+    check(lambda x, y: concat([x, y]), lambda x, y: torch.cat([x, y]), _data(0, 2), _data(2, 2))
     check(lambda x, y: stack([x, y]), lambda x, y: torch.stack([x, y]), _data(), _data())
 
 
@@ -395,8 +400,7 @@ def test_pad_integer_zero_dim_and_non_contiguous():
     np.testing.assert_array_equal(padded.as_numpy(), [7, 0, 1, 2, 7])
     scalar = ac.tensor(1.0)
     assert scalar.pad(()) is scalar
-    check(lambda x: x.T.pad([(1, 0)]), lambda t: torch.nn.functional.pad(t.T, (1, 0)),
-          _data(2, 3))
+    check(lambda x: x.T.pad([(1, 0)]), lambda t: torch.nn.functional.pad(t.T, (1, 0)), _data(2, 3))
 
 
 @pytest.mark.parametrize("repeats", [(2, 3), (1, 1), (2,), (2, 1, 3), ((3, 2),), (0, 2)])
@@ -455,8 +459,10 @@ EMPTY_CASES = {
     "split": (lambda x: x.split(2, 1), lambda t: t.split(2, 1)),
     "pad": (lambda x: x.pad([(1, 1), (0, 1)]), lambda t: torch.nn.functional.pad(t, (0, 1, 1, 1))),
     "tile": (lambda x: x.tile(2, 1), lambda t: t.tile(2, 1)),
-    "where": (lambda x: where(ac.zeros(0, 1, dtype="bool"), x, 1.0),
-              lambda t: torch.where(torch.zeros(0, 1, dtype=torch.bool), t, 1.0)),
+    "where": (
+        lambda x: where(ac.zeros(0, 1, dtype="bool"), x, 1.0),
+        lambda t: torch.where(torch.zeros(0, 1, dtype=torch.bool), t, 1.0),
+    ),
     "contiguous": (lambda x: x.T.contiguous(), lambda t: t.T.contiguous()),
     "stack": (lambda x: stack([x, x], 1), lambda t: torch.stack([t, t], 1)),
     "mask": (lambda x: x[np.zeros((0, 3), bool)], lambda t: t[torch.zeros(0, 3, dtype=torch.bool)]),
@@ -470,8 +476,11 @@ def test_empty_inputs(case):
 
 def test_zero_dim_inputs():
     check(lambda x: x.expand(2, 3), lambda t: t.expand(2, 3), _data())
-    check(lambda x: where(ac.tensor([True, False]), x, 0.0),
-          lambda t: torch.where(torch.tensor([True, False]), t, 0.0), _data())
+    check(
+        lambda x: where(ac.tensor([True, False]), x, 0.0),
+        lambda t: torch.where(torch.tensor([True, False]), t, 0.0),
+        _data(),
+    )
     check(lambda x: x.contiguous() * 2, lambda t: t.contiguous() * 2, _data())
 
 
@@ -510,51 +519,85 @@ def test_integer_and_bool_tensors_pass_through_movement_ops():
         (lambda x: x.unsqueeze(4), IndexError, r"unsqueeze: dim 4 is out of range"),
         (lambda x: x.flatten(2, 0), ValueError, r"flatten: start_dim 2 comes after end_dim 0"),
         (lambda x: x.flatten(0, 5), IndexError, r"flatten: dim 5 is out of range"),
-        (lambda x: x.expand(2, 5, 4), ValueError,
-         r"expand: cannot expand a tensor of shape \(2, 3, 4\) to \(2, 5, 4\): dim 1 has size 3"),
+        (
+            lambda x: x.expand(2, 5, 4),
+            ValueError,
+            r"expand: cannot expand a tensor of shape \(2, 3, 4\) to \(2, 5, 4\): dim 1 has size 3",
+        ),
         (lambda x: x.expand(3, 4), ValueError, r"expand: .*\(2, 3, 4\) to \(3, 4\), .*fewer"),
         (lambda x: x.expand(-1, 2, 3, 4), ValueError, r"expand: .*new leading dim 0"),
         (lambda x: x.expand(2.0, 3, 4), TypeError, r"expand: sizes must be ints"),
         (lambda x: x[2], IndexError, r"getitem: index 2 is out of range for dim 0 with size 2"),
-        (lambda x: x[:, -4], IndexError,
-         r"getitem: index -4 is out of range for dim 1 with size 3"),
-        (lambda x: x[..., [0, 4]], IndexError,
-         r"getitem: index 4 is out of range for dim 2 with size 4"),
-        (lambda x: x[ac.tensor([[0, -3]])], IndexError,
-         r"Index: index -3 is out of bounds for axis 0 with size 2"),
+        (
+            lambda x: x[:, -4],
+            IndexError,
+            r"getitem: index -4 is out of range for dim 1 with size 3",
+        ),
+        (
+            lambda x: x[..., [0, 4]],
+            IndexError,
+            r"getitem: index 4 is out of range for dim 2 with size 4",
+        ),
+        (
+            lambda x: x[ac.tensor([[0, -3]])],
+            IndexError,
+            r"Index: index -3 is out of bounds for axis 0 with size 2",
+        ),
         (lambda x: x[0, 0, 0, 0], IndexError, r"getitem: too many indices .*\(2, 3, 4\)"),
         (lambda x: x[..., 0, ...], IndexError, r"getitem: an index can only have a single"),
-        (lambda x: x[np.array([True, False, True])], IndexError,
-         r"getitem: boolean mask of shape \(3,\) does not match dims 0..0 of shape \(2,\)"),
+        (
+            lambda x: x[np.array([True, False, True])],
+            IndexError,
+            r"getitem: boolean mask of shape \(3,\) does not match dims 0..0 of shape \(2,\)",
+        ),
         (lambda x: x[np.ones((3, 4), bool)], IndexError, r"getitem: boolean mask .*\(3, 4\)"),
-        (lambda x: x[[0.5]], IndexError,
-         r"getitem: indices must be ints, .* or arrays of integers or bools, got a float64 array"),
+        (
+            lambda x: x[[0.5]],
+            IndexError,
+            r"getitem: indices must be ints, .* or arrays of integers or bools, "
+            r"got a float64 array",
+        ),
         (lambda x: x[ac.tensor([0.0])], IndexError, r"getitem: indices .*got a float32 array"),
         (lambda x: x[1.5], IndexError, r"getitem: indices must be ints, .*got 1.5"),
         (lambda x: x.split(0), ValueError, r"split: split_size must be positive"),
-        (lambda x: x.split([2, 2], 1), ValueError,
-         r"split: sizes \[2, 2\] add up to 4, but dim 1 of shape \(2, 3, 4\) has size 3"),
+        (
+            lambda x: x.split([2, 2], 1),
+            ValueError,
+            r"split: sizes \[2, 2\] add up to 4, but dim 1 of shape \(2, 3, 4\) has size 3",
+        ),
         (lambda x: x.split([-1, 4], 1), ValueError, r"split: sizes must be non-negative"),
         (lambda x: x.split(1, 3), IndexError, r"split: dim 3 is out of range"),
         (lambda x: x.iter_dim(-4), IndexError, r"iter_dim: dim -4 is out of range"),
-        (lambda x: concat([x, ac.zeros(2, 2, 4)], 0), ValueError,
-         r"concat: tensors must have equal shapes except in dim 0, got shapes "
-         r"\[\(2, 3, 4\), \(2, 2, 4\)\]"),
+        (
+            lambda x: concat([x, ac.zeros(2, 2, 4)], 0),
+            ValueError,
+            r"concat: tensors must have equal shapes except in dim 0, got shapes "
+            r"\[\(2, 3, 4\), \(2, 2, 4\)\]",
+        ),
         (lambda x: concat([x, ac.zeros(2, 3)]), ValueError, r"concat: .*\(2, 3\)\]"),
         (lambda x: concat([x], 3), IndexError, r"concat: dim 3 is out of range"),
         (lambda x: concat([]), ValueError, r"concat: expected at least one tensor"),
         (lambda x: concat(x), TypeError, r"concat: expected a sequence of tensors"),
         (lambda x: concat([x[0, 0, 0]] * 2), ValueError, r"concat: 0-d tensors"),
-        (lambda x: stack([x, x[0]]), ValueError,
-         r"stack: tensors must all have the same shape, got shapes \[\(2, 3, 4\), \(3, 4\)\]"),
+        (
+            lambda x: stack([x, x[0]]),
+            ValueError,
+            r"stack: tensors must all have the same shape, got shapes \[\(2, 3, 4\), \(3, 4\)\]",
+        ),
         (lambda x: stack([x], 4), IndexError, r"stack: dim 4 is out of range"),
-        (lambda x: where(x, x, x), TypeError,
-         r"where: condition must be a bool tensor, got dtype float32"),
+        (
+            lambda x: where(x, x, x),
+            TypeError,
+            r"where: condition must be a bool tensor, got dtype float32",
+        ),
         (lambda x: where(x > 0, x, ac.zeros(5)), ValueError, r"Where: .*\(2, 3, 4\)"),
         (lambda x: x.pad((1, 1)), ValueError, r"pad: padding must be a sequence of \(before"),
         (lambda x: x.pad([(1, -1)]), ValueError, r"pad: padding must be"),
-        (lambda x: x.pad([(1, 1)] * 4), ValueError,
-         r"pad: got 4 \(before, after\) pairs for a tensor of shape \(2, 3, 4\)"),
+        (
+            lambda x: x.pad([(1, 1)] * 4),
+            ValueError,
+            r"pad: got 4 \(before, after\) pairs for a tensor of shape \(2, 3, 4\)",
+        ),
         (lambda x: x.tile(2, -1), ValueError, r"tile: repeats must be non-negative ints"),
     ],
     ids=lambda value: "" if callable(value) or isinstance(value, type) else value[:40],
@@ -600,7 +643,6 @@ def test_cuda_indexing_joining_and_errors():
         concat([x, ac.zeros(1, 3)])
     with pytest.raises(RuntimeError, match="where: expected condition, x1 and x2 on one device"):
         where(mask, x, ac.zeros(4, 3))
-
 
 
 def test_top_level_exports():

@@ -19,25 +19,42 @@ def torch_dims(dim, ndim):
 
 # name: (ours(x, dim, keepdims), theirs(torch, x, dim, keepdims))
 REDUCTIONS = {
-    "sum": (lambda x, d, k: x.sum(dim=d, keepdims=k),
-            lambda torch, x, d, k: x.sum(dim=d, keepdim=k)),
-    "mean": (lambda x, d, k: x.mean(dim=d, keepdims=k),
-             lambda torch, x, d, k: x.mean(dim=d, keepdim=k)),
-    "var_ddof0": (lambda x, d, k: x.var(dim=d, ddof=0, keepdims=k),
-                  lambda torch, x, d, k: torch.var(x, dim=d, correction=0, keepdim=k)),
-    "var_ddof1": (lambda x, d, k: x.var(dim=d, keepdims=k),
-                  lambda torch, x, d, k: torch.var(x, dim=d, correction=1, keepdim=k)),
-    "std_ddof0": (lambda x, d, k: x.std(dim=d, ddof=0, keepdims=k),
-                  lambda torch, x, d, k: torch.std(x, dim=d, correction=0, keepdim=k)),
-    "std_ddof1": (lambda x, d, k: x.std(dim=d, ddof=1, keepdims=k),
-                  lambda torch, x, d, k: torch.std(x, dim=d, correction=1, keepdim=k)),
-    "max": (lambda x, d, k: x.max(dim=d, keepdims=k),
-            lambda torch, x, d, k: torch.amax(x, dim=torch_dims(d, x.ndim), keepdim=k)),
-    "min": (lambda x, d, k: x.min(dim=d, keepdims=k),
-            lambda torch, x, d, k: torch.amin(x, dim=torch_dims(d, x.ndim), keepdim=k)),
-    "logsumexp": (lambda x, d, k: x.logsumexp(dim=d, keepdims=k),
-                  lambda torch, x, d, k: torch.logsumexp(x, dim=torch_dims(d, x.ndim),
-                                                         keepdim=k)),
+    "sum": (
+        lambda x, d, k: x.sum(dim=d, keepdims=k),
+        lambda torch, x, d, k: x.sum(dim=d, keepdim=k),
+    ),
+    "mean": (
+        lambda x, d, k: x.mean(dim=d, keepdims=k),
+        lambda torch, x, d, k: x.mean(dim=d, keepdim=k),
+    ),
+    "var_ddof0": (
+        lambda x, d, k: x.var(dim=d, ddof=0, keepdims=k),
+        lambda torch, x, d, k: torch.var(x, dim=d, correction=0, keepdim=k),
+    ),
+    "var_ddof1": (
+        lambda x, d, k: x.var(dim=d, keepdims=k),
+        lambda torch, x, d, k: torch.var(x, dim=d, correction=1, keepdim=k),
+    ),
+    "std_ddof0": (
+        lambda x, d, k: x.std(dim=d, ddof=0, keepdims=k),
+        lambda torch, x, d, k: torch.std(x, dim=d, correction=0, keepdim=k),
+    ),
+    "std_ddof1": (
+        lambda x, d, k: x.std(dim=d, ddof=1, keepdims=k),
+        lambda torch, x, d, k: torch.std(x, dim=d, correction=1, keepdim=k),
+    ),
+    "max": (
+        lambda x, d, k: x.max(dim=d, keepdims=k),
+        lambda torch, x, d, k: torch.amax(x, dim=torch_dims(d, x.ndim), keepdim=k),
+    ),
+    "min": (
+        lambda x, d, k: x.min(dim=d, keepdims=k),
+        lambda torch, x, d, k: torch.amin(x, dim=torch_dims(d, x.ndim), keepdim=k),
+    ),
+    "logsumexp": (
+        lambda x, d, k: x.logsumexp(dim=d, keepdims=k),
+        lambda torch, x, d, k: torch.logsumexp(x, dim=torch_dims(d, x.ndim), keepdim=k),
+    ),
 }
 
 DIMS_3D = [None, 0, 1, -1, (0, 2), (-1, 0), (0, 1, 2)]
@@ -103,8 +120,9 @@ def test_reduction_one_dim():
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.filterwarnings("ignore:.*degrees of freedom:UserWarning")
 @pytest.mark.parametrize("dim", [None, 0, 1])
-@pytest.mark.parametrize("name", ["sum", "mean", "var_ddof0", "var_ddof1", "std_ddof1",
-                                  "logsumexp"])
+@pytest.mark.parametrize(
+    "name", ["sum", "mean", "var_ddof0", "var_ddof1", "std_ddof1", "logsumexp"]
+)
 def test_reduction_over_empty_matches_torch(name, dim):
     # (0, 3): sum -> 0, mean/var/std -> NaN, logsumexp -> -inf over dim 0; dim 1 gives (0,).
     check_torch(name, numpy.zeros((0, 3)), dim, False)
@@ -128,8 +146,9 @@ def test_ties_share_the_gradient(name):
 
 
 def test_logsumexp_is_stable():
-    values = numpy.array([[1000.0, 1000.0, 999.0], [-1000.0, -1001.0, -1000.5],
-                          [3e4, 3e4, 3e4 - 2]])
+    values = numpy.array(
+        [[1000.0, 1000.0, 999.0], [-1000.0, -1001.0, -1000.5], [3e4, 3e4, 3e4 - 2]]
+    )
     x = ac.tensor(values, req_grad=True)
     out = x.logsumexp(dim=1)
     out.sum().backward()

@@ -23,8 +23,10 @@ def _parameter_values(rng):
 
 
 def _gradient_sequence(rng):
-    return [[np.array(rng.standard_normal(shape), dtype=np.float32) for shape in SHAPES]
-            for _ in range(STEPS)]
+    return [
+        [np.array(rng.standard_normal(shape), dtype=np.float32) for shape in SHAPES]
+        for _ in range(STEPS)
+    ]
 
 
 def _run_both(make_ours, make_torch, skip_some=False):
@@ -63,8 +65,11 @@ SGD_CASES = [
 
 @pytest.mark.parametrize("kwargs", SGD_CASES)
 def test_sgd_matches_torch(kwargs):
-    ours, theirs = _run_both(lambda ps: SGD(ps, lr=0.05, **kwargs),
-                             lambda ps: torch.optim.SGD(ps, lr=0.05, **kwargs), skip_some=True)
+    ours, theirs = _run_both(
+        lambda ps: SGD(ps, lr=0.05, **kwargs),
+        lambda ps: torch.optim.SGD(ps, lr=0.05, **kwargs),
+        skip_some=True,
+    )
     _assert_close(ours, theirs)
 
 
@@ -80,13 +85,15 @@ def test_adam_and_adamw_match_torch(kwargs, ours_class, torch_class):
     ours, theirs = _run_both(
         lambda ps: ours_class(ps, lr=0.01, **kwargs),
         lambda ps: getattr(torch.optim, torch_class)(ps, lr=0.01, **torch_kwargs),
-        skip_some=True)
+        skip_some=True,
+    )
     _assert_close(ours, theirs)
 
 
 def test_adamw_default_weight_decay_matches_torch():
-    ours, theirs = _run_both(lambda ps: AdamW(ps, lr=0.01),
-                             lambda ps: torch.optim.AdamW(ps, lr=0.01))
+    ours, theirs = _run_both(
+        lambda ps: AdamW(ps, lr=0.01), lambda ps: torch.optim.AdamW(ps, lr=0.01)
+    )
     _assert_close(ours, theirs)
 
 
@@ -154,8 +161,10 @@ def test_state_dict_round_trip_resumes_identically(tmp_path):
 
     def gradients(step):
         rng = np.random.default_rng(step)
-        return [rng.standard_normal((3, 2)).astype(np.float32),
-                rng.standard_normal(2).astype(np.float32)]
+        return [
+            rng.standard_normal((3, 2)).astype(np.float32),
+            rng.standard_normal(2).astype(np.float32),
+        ]
 
     reference = make()
     reference_optimizer = Adam(reference, lr=0.05, weight_decay=0.01)
@@ -183,8 +192,11 @@ def test_state_dict_round_trip_resumes_identically(tmp_path):
 
 def test_load_state_dict_rejects_mismatches():
     optimizer = SGD([Parameter(ac.ones(2))], momentum=0.9)
-    state = {"type": "SGD", "hyperparameters": {"lr": 0.1},
-             "state": {0: {"momentum_buffer": np.zeros(3, np.float32)}, 4: {}}}
+    state = {
+        "type": "SGD",
+        "hyperparameters": {"lr": 0.1},
+        "state": {0: {"momentum_buffer": np.zeros(3, np.float32)}, 4: {}},
+    }
     with pytest.raises(ValueError) as info:
         optimizer.load_state_dict(state)
     assert "shape (3,)" in str(info.value) and "parameter 4" in str(info.value)
@@ -220,23 +232,39 @@ def _our_lrs(make_scheduler, steps=30):
 
 
 SCHEDULER_CASES = {
-    "step": (lambda o: lr_schedulers.StepLR(o, step_size=4, gamma=0.5),
-             lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=4, gamma=0.5)),
-    "cosine": (lambda o: lr_schedulers.CosineAnnealingLR(o, T_max=12, eta_min=0.001),
-               lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=12, eta_min=0.001)),
-    "linear": (lambda o: lr_schedulers.LinearLR(o, start_factor=0.1, total_iters=8),
-               lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=8)),
+    "step": (
+        lambda o: lr_schedulers.StepLR(o, step_size=4, gamma=0.5),
+        lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=4, gamma=0.5),
+    ),
+    "cosine": (
+        lambda o: lr_schedulers.CosineAnnealingLR(o, T_max=12, eta_min=0.001),
+        lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=12, eta_min=0.001),
+    ),
+    "linear": (
+        lambda o: lr_schedulers.LinearLR(o, start_factor=0.1, total_iters=8),
+        lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=8),
+    ),
     "linear_decay": (
         lambda o: lr_schedulers.LinearLR(o, start_factor=1.0, end_factor=0.2, total_iters=10),
-        lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.2,
-                                                    total_iters=10)),
+        lambda o: torch.optim.lr_scheduler.LinearLR(
+            o, start_factor=1.0, end_factor=0.2, total_iters=10
+        ),
+    ),
     "warmup_cosine": (
         lambda o: lr_schedulers.SequentialLR(
-            o, [lr_schedulers.LinearLR(o, 0.01, 1.0, 5),
-                lr_schedulers.CosineAnnealingLR(o, T_max=20)], milestones=[5]),
+            o,
+            [lr_schedulers.LinearLR(o, 0.01, 1.0, 5), lr_schedulers.CosineAnnealingLR(o, T_max=20)],
+            milestones=[5],
+        ),
         lambda o: torch.optim.lr_scheduler.SequentialLR(
-            o, [torch.optim.lr_scheduler.LinearLR(o, 0.01, 1.0, 5),
-                torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=20)], milestones=[5])),
+            o,
+            [
+                torch.optim.lr_scheduler.LinearLR(o, 0.01, 1.0, 5),
+                torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=20),
+            ],
+            milestones=[5],
+        ),
+    ),
 }
 
 
@@ -276,8 +304,7 @@ def test_scheduler_state_dict_resumes():
 
 
 def _clip_pair(rng, scale):
-    values = [np.array(rng.standard_normal(shape) * scale, dtype=np.float32)
-              for shape in SHAPES]
+    values = [np.array(rng.standard_normal(shape) * scale, dtype=np.float32) for shape in SHAPES]
     ours = [Parameter(ac.zeros(*shape)) for shape in SHAPES]
     theirs = [torch.zeros(shape, requires_grad=True) for shape in SHAPES]
     for p, q, g in zip(ours, theirs, values):
@@ -285,8 +312,9 @@ def _clip_pair(rng, scale):
     return ours, theirs
 
 
-@pytest.mark.parametrize("max_norm, norm_type", [(1.0, 2.0), (100.0, 2.0), (0.5, 1.0),
-                                                  (0.3, float("inf"))])
+@pytest.mark.parametrize(
+    "max_norm, norm_type", [(1.0, 2.0), (100.0, 2.0), (0.5, 1.0), (0.3, float("inf"))]
+)
 def test_clip_grad_norm_matches_torch(max_norm, norm_type):
     ours, theirs = _clip_pair(np.random.default_rng(0), 3.0)
     total = clip_grad_norm(ours, max_norm, norm_type)
@@ -313,9 +341,14 @@ def test_clip_grad_value_matches_torch():
 
 
 @pytest.mark.cuda
-@pytest.mark.parametrize("make", [lambda ps: Adam(ps, lr=0.01, weight_decay=0.1),
-                                  lambda ps: AdamW(ps, lr=0.01),
-                                  lambda ps: SGD(ps, lr=0.05, momentum=0.9, nesterov=True)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: Adam(ps, lr=0.01, weight_decay=0.1),
+        lambda ps: AdamW(ps, lr=0.01),
+        lambda ps: SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+    ],
+)
 def test_optimizers_on_gpu_match_cpu(make):
     rng = np.random.default_rng(2)
     initial = _parameter_values(rng)

@@ -20,8 +20,9 @@ from autocompyute.testing import assert_matches_torch  # noqa: E402
 SETTINGS = settings(max_examples=30, deadline=None, database=None)
 
 HALVES = st.integers(-8, 8).map(lambda value: value / 2)
-NONZERO_HALVES = st.integers(1, 8).map(lambda value: value / 2) | \
-    st.integers(-8, -1).map(lambda value: value / 2)
+NONZERO_HALVES = st.integers(1, 8).map(lambda value: value / 2) | st.integers(-8, -1).map(
+    lambda value: value / 2
+)
 
 
 def arrays(shape, elements=HALVES):
@@ -51,8 +52,11 @@ BINARY = {
 @SETTINGS
 @given(data=st.data())
 def test_binary_ops_broadcast_like_torch(name, data):
-    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4,
-                                                         min_side=0, max_side=3))
+    shapes = data.draw(
+        hnp.mutually_broadcastable_shapes(
+            num_shapes=2, min_dims=0, max_dims=4, min_side=0, max_side=3
+        )
+    )
     first, second = shapes.input_shapes
     x = data.draw(arrays(first))
     y = data.draw(arrays(second, NONZERO_HALVES if name == "div" else HALVES))
@@ -66,8 +70,9 @@ def shapes_and_dims(draw, min_side=1):
     ndim = len(shape)
     if ndim == 0:
         return shape, draw(st.sampled_from([None, 0, -1]))
-    dims = draw(st.none() | st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim,
-                                     unique=True))
+    dims = draw(
+        st.none() | st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True)
+    )
     if dims is None:
         return shape, None
     signed = [d - ndim if draw(st.booleans()) else d for d in dims]
@@ -79,18 +84,24 @@ def torch_all_dims(dim, ndim):
 
 
 REDUCTIONS = {
-    "sum": (lambda x, d, k: x.sum(dim=d, keepdims=k),
-            lambda x, d, k: x.sum(dim=d, keepdim=k)),
-    "mean": (lambda x, d, k: x.mean(dim=d, keepdims=k),
-             lambda x, d, k: x.mean(dim=d, keepdim=k)),
-    "max": (lambda x, d, k: x.max(dim=d, keepdims=k),
-            lambda x, d, k: torch.amax(x, dim=torch_all_dims(d, x.ndim), keepdim=k)),
-    "min": (lambda x, d, k: x.min(dim=d, keepdims=k),
-            lambda x, d, k: torch.amin(x, dim=torch_all_dims(d, x.ndim), keepdim=k)),
-    "var0": (lambda x, d, k: x.var(dim=d, ddof=0, keepdims=k),
-             lambda x, d, k: torch.var(x, dim=d, correction=0, keepdim=k)),
-    "var1": (lambda x, d, k: x.var(dim=d, ddof=1, keepdims=k),
-             lambda x, d, k: torch.var(x, dim=d, correction=1, keepdim=k)),
+    "sum": (lambda x, d, k: x.sum(dim=d, keepdims=k), lambda x, d, k: x.sum(dim=d, keepdim=k)),
+    "mean": (lambda x, d, k: x.mean(dim=d, keepdims=k), lambda x, d, k: x.mean(dim=d, keepdim=k)),
+    "max": (
+        lambda x, d, k: x.max(dim=d, keepdims=k),
+        lambda x, d, k: torch.amax(x, dim=torch_all_dims(d, x.ndim), keepdim=k),
+    ),
+    "min": (
+        lambda x, d, k: x.min(dim=d, keepdims=k),
+        lambda x, d, k: torch.amin(x, dim=torch_all_dims(d, x.ndim), keepdim=k),
+    ),
+    "var0": (
+        lambda x, d, k: x.var(dim=d, ddof=0, keepdims=k),
+        lambda x, d, k: torch.var(x, dim=d, correction=0, keepdim=k),
+    ),
+    "var1": (
+        lambda x, d, k: x.var(dim=d, ddof=1, keepdims=k),
+        lambda x, d, k: torch.var(x, dim=d, correction=1, keepdim=k),
+    ),
 }
 
 
@@ -105,5 +116,9 @@ def test_reductions_like_torch(name, data):
     x = data.draw(arrays(shape))
     ours, theirs = REDUCTIONS[name]
     # var's mean is inexact in float32, so its result carries rounding error around zero.
-    compare(lambda t: ours(t, dim, keepdims), lambda t: theirs(t, dim, keepdims), [x],
-            atol=1e-5 if name.startswith("var") else 1e-6)
+    compare(
+        lambda t: ours(t, dim, keepdims),
+        lambda t: theirs(t, dim, keepdims),
+        [x],
+        atol=1e-5 if name.startswith("var") else 1e-6,
+    )

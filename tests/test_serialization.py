@@ -13,8 +13,10 @@ from autocompyute.serialization import load, save
 
 def test_round_trip_of_nested_state_is_exact(tmp_path):
     obj = {
-        "weights": {"lin1.w": np.arange(6, dtype=np.float32).reshape(2, 3),
-                    "lin1.b": np.array([1.5, -2.0], dtype=np.float64)},
+        "weights": {
+            "lin1.w": np.arange(6, dtype=np.float32).reshape(2, 3),
+            "lin1.b": np.array([1.5, -2.0], dtype=np.float64),
+        },
         "state": {0: {"step": 3, "exp_avg": np.ones(2, np.float16)}, 7: {}},
         "hyper": {"lr": 0.001, "nesterov": True, "name": "Adam", "none": None},
         "list": [1, 2.5, (3, "x")],
@@ -30,10 +32,13 @@ def test_round_trip_of_nested_state_is_exact(tmp_path):
     assert loaded["list"] == [1, 2.5, (3, "x")] and isinstance(loaded["list"][2], tuple)
     assert list(loaded["state"]) == [0, 7] and loaded["state"][0]["step"] == 3
     assert loaded["scalar"] == np.float32(0.25) and type(loaded["scalar"]) is np.float32
-    for a, b in [(loaded["weights"]["lin1.w"], obj["weights"]["lin1.w"]),
-                 (loaded["weights"]["lin1.b"], obj["weights"]["lin1.b"]),
-                 (loaded["state"][0]["exp_avg"], obj["state"][0]["exp_avg"]),
-                 (loaded["ints"], obj["ints"]), (loaded["empty"], obj["empty"])]:
+    for a, b in [
+        (loaded["weights"]["lin1.w"], obj["weights"]["lin1.w"]),
+        (loaded["weights"]["lin1.b"], obj["weights"]["lin1.b"]),
+        (loaded["state"][0]["exp_avg"], obj["state"][0]["exp_avg"]),
+        (loaded["ints"], obj["ints"]),
+        (loaded["empty"], obj["empty"]),
+    ]:
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_array_equal(a, b)
 
@@ -116,8 +121,11 @@ def test_other_npz_files_and_newer_versions_are_rejected(tmp_path):
     with pytest.raises(ValueError, match="no autocompyute metadata"):
         load(path)
     newer = tmp_path / "newer.npz"
-    metadata = {"format": "autocompyute", "version": serialization.FORMAT_VERSION + 1,
-                "structure": {"type": "none", "value": None}}
+    metadata = {
+        "format": "autocompyute",
+        "version": serialization.FORMAT_VERSION + 1,
+        "structure": {"type": "none", "value": None},
+    }
     np.savez(newer, __autocompyute__=np.array(json.dumps(metadata)))
     with pytest.raises(ValueError, match="newer"):
         load(newer)

@@ -345,8 +345,9 @@ def test_promotion_int_tensor_with_float_tensor_takes_the_float_dtype():
     ints = ac.tensor([1, 2])
     assert (ints + ac.tensor([1.0, 2.0], dtype="float16")).dtype == numpy.float16
     assert (ac.tensor([1.0, 2.0]) * ints).dtype == numpy.float32
-    assert (ac.tensor([1, 2], dtype="int32") - ac.tensor([1.0, 2.0], dtype="float64")).dtype \
-        == numpy.float64
+    assert (
+        ac.tensor([1, 2], dtype="int32") - ac.tensor([1.0, 2.0], dtype="float64")
+    ).dtype == numpy.float64
 
 
 def test_promotion_int_tensor_times_float_leaf_gives_float_gradient():

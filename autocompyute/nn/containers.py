@@ -21,8 +21,9 @@ class _IndexedModules(Module):
     def append(self, module: Module) -> _IndexedModules:
         """Adds `module` at the end; returns self."""
         if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__}: expected a Module, got "
-                            f"{type(module).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}: expected a Module, got {type(module).__name__}"
+            )
         setattr(self, str(len(self._modules)), module)
         return self
 
@@ -35,24 +36,30 @@ class _IndexedModules(Module):
     def _index(self, index: int) -> int:
         size = len(self._modules)
         if not isinstance(index, int):
-            raise TypeError(f"{type(self).__name__}: indices must be ints or slices, got "
-                            f"{type(index).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}: indices must be ints or slices, got {type(index).__name__}"
+            )
         if not -size <= index < size:
-            raise IndexError(f"{type(self).__name__}: index {index} out of range for "
-                             f"{size} modules")
+            raise IndexError(
+                f"{type(self).__name__}: index {index} out of range for {size} modules"
+            )
         return index % size
 
     def __getitem__(self, index: int | slice) -> Any:
         modules = list(self._modules.values())
         if isinstance(index, slice):
-            return type(self)(*modules[index]) if isinstance(self, Sequential) \
+            return (
+                type(self)(*modules[index])
+                if isinstance(self, Sequential)
                 else type(self)(modules[index])
+            )
         return modules[self._index(index)]
 
     def __setitem__(self, index: int, module: Module) -> None:
         if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__}: expected a Module, got "
-                            f"{type(module).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}: expected a Module, got {type(module).__name__}"
+            )
         setattr(self, str(self._index(index)), module)
 
     def __len__(self) -> int:

@@ -34,9 +34,14 @@ class Dataloader:
     [[0, 10], [20, 30], [40]]
     """
 
-    def __init__(self, data: Sequence[Tensor] | Tensor, batch_size: int = 1,
-                 device: DeviceLike = "cpu", shuffle_data: bool = True,
-                 drop_remaining: bool = False) -> None:
+    def __init__(
+        self,
+        data: Sequence[Tensor] | Tensor,
+        batch_size: int = 1,
+        device: DeviceLike = "cpu",
+        shuffle_data: bool = True,
+        drop_remaining: bool = False,
+    ) -> None:
         if isinstance(data, Tensor):
             data = (data,)
         data = tuple(data)
@@ -44,14 +49,17 @@ class Dataloader:
             raise ValueError("Dataloader: data must hold at least one tensor")
         for index, tensor in enumerate(data):
             if not isinstance(tensor, Tensor):
-                raise TypeError(f"Dataloader: data[{index}] is a {type(tensor).__name__}, "
-                                "expected a Tensor")
+                raise TypeError(
+                    f"Dataloader: data[{index}] is a {type(tensor).__name__}, expected a Tensor"
+                )
             if tensor.ndim == 0:
                 raise ValueError(f"Dataloader: data[{index}] is 0-d; tensors need a sample dim")
         lengths = [len(tensor) for tensor in data]
         if len(set(lengths)) > 1:
-            raise ValueError(f"Dataloader: all tensors must have the same length (first dim), "
-                             f"got lengths {lengths}")
+            raise ValueError(
+                f"Dataloader: all tensors must have the same length (first dim), "
+                f"got lengths {lengths}"
+            )
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"Dataloader: batch_size must be a positive int, got {batch_size!r}")
         self.data = data
@@ -75,13 +83,13 @@ class Dataloader:
             for tensor in self.data:
                 array = tensor.data
                 if order is None:
-                    selected = array[start:start + size]
+                    selected = array[start : start + size]
                 else:
                     # the permutation lives on the CPU; index each tensor on its own device
                     source = device_of(array)
                     if source not in orders:
                         orders[source] = move_array(order, source)
-                    selected = array[orders[source][start:start + size]]
+                    selected = array[orders[source][start : start + size]]
                 batch_tensors.append(_wrap(move_array(selected, self.device)))
             yield tuple(batch_tensors)
 

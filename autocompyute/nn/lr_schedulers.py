@@ -50,8 +50,9 @@ class LRScheduler:
 
     def __init__(self, optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__}: expected an Optimizer, got "
-                            f"{type(optimizer).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}"
+            )
         if not hasattr(optimizer, "initial_lr"):
             optimizer.initial_lr = optimizer.lr  # type: ignore[attr-defined]
         self.optimizer = optimizer
@@ -146,8 +147,13 @@ class LinearLR(LRScheduler):
         total_iters: steps of the linear change.
     """
 
-    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
-                 end_factor: float = 1.0, total_iters: int = 5) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+    ) -> None:
         if not 0 < start_factor <= 1:
             raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
         if not 0 <= end_factor <= 1:
@@ -160,8 +166,7 @@ class LinearLR(LRScheduler):
 
     def lr_at(self, epoch: int) -> float:
         progress = min(epoch, self.total_iters) / self.total_iters
-        return self.base_lr * (self.start_factor + (self.end_factor - self.start_factor)
-                               * progress)
+        return self.base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
 
 
 class SequentialLR(LRScheduler):
@@ -175,13 +180,16 @@ class SequentialLR(LRScheduler):
         milestones: the steps at which to switch (one fewer than schedulers, increasing).
     """
 
-    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler],
-                 milestones: Sequence[int]) -> None:
+    def __init__(
+        self, optimizer: Optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int]
+    ) -> None:
         if not schedulers:
             raise ValueError("SequentialLR: needs at least one scheduler")
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError(f"SequentialLR: needs one milestone fewer than schedulers, got "
-                             f"{len(schedulers)} schedulers and {len(milestones)} milestones")
+            raise ValueError(
+                f"SequentialLR: needs one milestone fewer than schedulers, got "
+                f"{len(schedulers)} schedulers and {len(milestones)} milestones"
+            )
         if list(milestones) != sorted(milestones):
             raise ValueError(f"SequentialLR: milestones must increase, got {list(milestones)}")
         for scheduler in schedulers:
@@ -197,8 +205,13 @@ class SequentialLR(LRScheduler):
         return self.schedulers[index].lr_at(epoch - start)
 
 
-def linear_warmup_cosine(optimizer: Optimizer, warmup_steps: int, total_steps: int,
-                         start_factor: float = 1e-3, eta_min: float = 0.0) -> SequentialLR:
+def linear_warmup_cosine(
+    optimizer: Optimizer,
+    warmup_steps: int,
+    total_steps: int,
+    start_factor: float = 1e-3,
+    eta_min: float = 0.0,
+) -> SequentialLR:
     """Linear warm-up for `warmup_steps`, then cosine annealing to `eta_min` at `total_steps`.
 
     Args:
@@ -209,8 +222,10 @@ def linear_warmup_cosine(optimizer: Optimizer, warmup_steps: int, total_steps: i
         eta_min: the final learning rate.
     """
     if total_steps <= warmup_steps:
-        raise ValueError(f"linear_warmup_cosine: total_steps ({total_steps}) must exceed "
-                         f"warmup_steps ({warmup_steps})")
+        raise ValueError(
+            f"linear_warmup_cosine: total_steps ({total_steps}) must exceed "
+            f"warmup_steps ({warmup_steps})"
+        )
     warmup = LinearLR(optimizer, start_factor, 1.0, warmup_steps)
     cosine = CosineAnnealingLR(optimizer, total_steps - warmup_steps, eta_min)
     return SequentialLR(optimizer, [warmup, cosine], [warmup_steps])

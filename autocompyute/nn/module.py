@@ -86,7 +86,7 @@ def _rebuild_parameter(data: Any, grad: Any, label: str | None) -> Parameter:
 
 def _tensor_repr_body(tensor: Tensor) -> str:
     text = Tensor.__repr__(tensor)
-    return text[len("Tensor"):]
+    return text[len("Tensor") :]
 
 
 class Module:
@@ -151,8 +151,9 @@ class Module:
     def register_parameter(self, name: str, parameter: Parameter) -> None:
         """Registers `parameter` under `name` (same as assigning it to an attribute)."""
         if not isinstance(parameter, Parameter):
-            raise TypeError(f"register_parameter: expected a Parameter, got "
-                            f"{type(parameter).__name__}")
+            raise TypeError(
+                f"register_parameter: expected a Parameter, got {type(parameter).__name__}"
+            )
         setattr(self, name, parameter)
 
     def register_buffer(self, name: str, buffer: Buffer | Tensor) -> None:
@@ -213,8 +214,9 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_parameters(self, prefix: str = "",
-                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         """Yields (dotted name, parameter), e.g. ("lin1.w", ...); shared parameters once."""
         yield from self._named_members("_parameters", prefix, recurse)
 
@@ -223,8 +225,7 @@ class Module:
         for _, parameter in self.named_parameters(recurse=recurse):
             yield parameter
 
-    def named_buffers(self, prefix: str = "",
-                      recurse: bool = True) -> Iterator[tuple[str, Buffer]]:
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Buffer]]:
         """Yields (dotted name, buffer) for this module and its descendants."""
         yield from self._named_members("_buffers", prefix, recurse)
 
@@ -233,8 +234,9 @@ class Module:
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
-    def _named_members(self, registry: str, prefix: str,
-                       recurse: bool) -> Iterator[tuple[str, Any]]:
+    def _named_members(
+        self, registry: str, prefix: str, recurse: bool
+    ) -> Iterator[tuple[str, Any]]:
         modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
         seen: set[int] = set()
         for module_name, module in modules:
@@ -318,16 +320,19 @@ class Module:
             ValueError: listing every mismatch.
         """
         if not isinstance(state, Mapping):
-            raise TypeError(f"load_state_dict: expected a mapping of name -> array, got "
-                            f"{type(state).__name__}")
+            raise TypeError(
+                f"load_state_dict: expected a mapping of name -> array, got {type(state).__name__}"
+            )
         targets = self._state_tensors()
         problems: list[str] = []
         updates: list[tuple[Tensor, Any]] = []
         for name, tensor in targets.items():
             if name not in state:
                 if strict:
-                    problems.append(f"missing key {name!r} (expected shape {tensor.shape}, "
-                                    f"dtype {tensor.dtype})")
+                    problems.append(
+                        f"missing key {name!r} (expected shape {tensor.shape}, "
+                        f"dtype {tensor.dtype})"
+                    )
                 continue
             value = state[name]
             array = value.data if isinstance(value, Tensor) else value
@@ -335,11 +340,15 @@ class Module:
                 problems.append(f"{name!r}: expected an array, got {type(value).__name__}")
                 continue
             if tuple(array.shape) != tensor.shape:
-                problems.append(f"{name!r}: shape mismatch, checkpoint has "
-                                f"{tuple(array.shape)}, module has {tensor.shape}")
+                problems.append(
+                    f"{name!r}: shape mismatch, checkpoint has "
+                    f"{tuple(array.shape)}, module has {tensor.shape}"
+                )
             if array.dtype != tensor.dtype:
-                problems.append(f"{name!r}: dtype mismatch, checkpoint has {array.dtype}, "
-                                f"module has {tensor.dtype}")
+                problems.append(
+                    f"{name!r}: dtype mismatch, checkpoint has {array.dtype}, "
+                    f"module has {tensor.dtype}"
+                )
             updates.append((tensor, array))
         if strict:
             problems.extend(f"unexpected key {name!r}" for name in state if name not in targets)

@@ -48,14 +48,17 @@ class Optimizer:
     def __init__(self, parameters: Iterable[Tensor], lr: float) -> None:
         name = type(self).__name__
         if isinstance(parameters, Tensor):
-            raise TypeError(f"{name}: parameters must be an iterable of tensors, e.g. "
-                            "model.parameters(), got a single Tensor; wrap it in a list")
+            raise TypeError(
+                f"{name}: parameters must be an iterable of tensors, e.g. "
+                "model.parameters(), got a single Tensor; wrap it in a list"
+            )
         unique: list[Tensor] = []
         seen: set[int] = set()
         for parameter in parameters:
             if not isinstance(parameter, Tensor):
-                raise TypeError(f"{name}: parameters must be tensors, got "
-                                f"{type(parameter).__name__}")
+                raise TypeError(
+                    f"{name}: parameters must be tensors, got {type(parameter).__name__}"
+                )
             if not parameter.req_grad or not parameter.is_leaf:
                 raise ValueError(f"{name}: can only optimize leaf tensors with req_grad=True")
             if id(parameter) not in seen:
@@ -112,15 +115,24 @@ class Optimizer:
         xp = numpy if type(data) is _ndarray else array_module(data)
         views = []
         for slot in (0, 1):
-            key = (slot, data.dtype, type(data), None if type(data) is _ndarray
-                   else device_of(data))
+            key = (
+                slot,
+                data.dtype,
+                type(data),
+                None if type(data) is _ndarray else device_of(data),
+            )
             flat = self._scratch.get(key)
             if flat is None or flat.size < data.size:
-                size = max((p.data.size for p in self.parameters
-                            if p.data.dtype == data.dtype and type(p.data) is type(data)),
-                           default=data.size)
+                size = max(
+                    (
+                        p.data.size
+                        for p in self.parameters
+                        if p.data.dtype == data.dtype and type(p.data) is type(data)
+                    ),
+                    default=data.size,
+                )
                 flat = self._scratch[key] = xp.empty(max(size, data.size), dtype=data.dtype)
-            views.append(flat[:data.size].reshape(data.shape))
+            views.append(flat[: data.size].reshape(data.shape))
         workspace = self._workspaces[index] = (data, xp, views[0], views[1])
         return workspace
 
@@ -138,12 +150,18 @@ class Optimizer:
         with `autocompyute.save`.
         """
         state = {
-            index: {key: value.copy() if hasattr(value, "shape") else value
-                    for key, value in entry.items()}
-            for index, entry in enumerate(self.state) if entry
+            index: {
+                key: value.copy() if hasattr(value, "shape") else value
+                for key, value in entry.items()
+            }
+            for index, entry in enumerate(self.state)
+            if entry
         }
-        return {"type": type(self).__name__, "hyperparameters": self.hyperparameters(),
-                "state": state}
+        return {
+            "type": type(self).__name__,
+            "hyperparameters": self.hyperparameters(),
+            "state": state,
+        }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restores settings and state saved by `state_dict()` (arrays are copied).
@@ -163,19 +181,25 @@ class Optimizer:
         entries = {int(index): entry for index, entry in state_dict.get("state", {}).items()}
         for index, entry in entries.items():
             if not 0 <= index < len(self.parameters):
-                problems.append(f"state for parameter {index}, but there are only "
-                                f"{len(self.parameters)} parameters")
+                problems.append(
+                    f"state for parameter {index}, but there are only "
+                    f"{len(self.parameters)} parameters"
+                )
                 continue
             data = self.parameters[index].data
             for key, value in entry.items():
-                if hasattr(value, "shape") and (tuple(value.shape) != data.shape
-                                                or value.dtype != data.dtype):
+                if hasattr(value, "shape") and (
+                    tuple(value.shape) != data.shape or value.dtype != data.dtype
+                ):
                     problems.append(
                         f"parameter {index} {key!r}: state has shape {tuple(value.shape)} "
-                        f"dtype {value.dtype}, the parameter {data.shape} {data.dtype}")
+                        f"dtype {value.dtype}, the parameter {data.shape} {data.dtype}"
+                    )
         if problems:
-            raise ValueError(f"{name}.load_state_dict: the state does not fit (nothing was "
-                             "changed):\n  " + "\n  ".join(problems))
+            raise ValueError(
+                f"{name}.load_state_dict: the state does not fit (nothing was "
+                "changed):\n  " + "\n  ".join(problems)
+            )
         for key, value in hyperparameters.items():
             setattr(self, key, value)
         self.state = [{} for _ in self.parameters]
@@ -235,9 +259,15 @@ class SGD(Optimizer):
 
     _hyperparameter_names = ("lr", "momentum", "nesterov", "weight_decay", "dampening")
 
-    def __init__(self, parameters: Iterable[Tensor], lr: float = 0.001, momentum: float = 0,
-                 nesterov: bool = False, weight_decay: float = 0,
-                 dampening: float = 0) -> None:
+    def __init__(
+        self,
+        parameters: Iterable[Tensor],
+        lr: float = 0.001,
+        momentum: float = 0,
+        nesterov: bool = False,
+        weight_decay: float = 0,
+        dampening: float = 0,
+    ) -> None:
         super().__init__(parameters, lr)
         _check_non_negative("SGD", momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
@@ -292,8 +322,15 @@ class Adam(Optimizer):
     _hyperparameter_names = ("lr", "beta1", "beta2", "eps", "weight_decay")
     _decoupled = False
 
-    def __init__(self, parameters: Iterable[Tensor], lr: float = 0.001, beta1: float = 0.9,
-                 beta2: float = 0.999, eps: float = 1e-8, weight_decay: float = 0) -> None:
+    def __init__(
+        self,
+        parameters: Iterable[Tensor],
+        lr: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+    ) -> None:
         super().__init__(parameters, lr)
         name = type(self).__name__
         _check_beta(name, beta1=beta1, beta2=beta2)
@@ -356,6 +393,13 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, parameters: Iterable[Tensor], lr: float = 0.001, beta1: float = 0.9,
-                 beta2: float = 0.999, eps: float = 1e-8, weight_decay: float = 0.01) -> None:
+    def __init__(
+        self,
+        parameters: Iterable[Tensor],
+        lr: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
         super().__init__(parameters, lr, beta1, beta2, eps, weight_decay)

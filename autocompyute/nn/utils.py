@@ -19,8 +19,9 @@ def _gradients(parameters: Tensor | Iterable[Tensor]) -> list[Any]:
     return [parameter.grad for parameter in parameters if parameter.grad is not None]
 
 
-def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float,
-                   norm_type: float = 2.0) -> float:
+def clip_grad_norm(
+    parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0
+) -> float:
     """Scales all gradients together so that their joint norm is at most `max_norm`.
 
     The joint norm is the norm of the vector of per-gradient norms (as if all gradients were
@@ -49,8 +50,9 @@ def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float,
         raise ValueError(f"clip_grad_norm: norm_type must be > 0, got {norm_type}")
     xp = numpy if isinstance(gradients[0], numpy.ndarray) else array_module(gradients[0])
     dtype = numpy.result_type(*(gradient.dtype for gradient in gradients))
-    norms = xp.stack([xp.linalg.norm(gradient.ravel(), norm_type).astype(dtype)
-                      for gradient in gradients])
+    norms = xp.stack(
+        [xp.linalg.norm(gradient.ravel(), norm_type).astype(dtype) for gradient in gradients]
+    )
     total = xp.linalg.norm(norms, norm_type)
     coefficient = xp.minimum(max_norm / (total + 1e-6), 1.0)
     for gradient in gradients:

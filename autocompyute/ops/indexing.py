@@ -224,6 +224,4 @@ def iter_dim(x: Tensor, dim: int = 0) -> Iterator[Tensor]:
         raise TypeError("iter_dim: cannot iterate over a 0-d tensor")
     axis = normalize_dim(dim, x.ndim, "iter_dim")
     prefix = (slice(None),) * axis
-    return (
-        apply(Index, x, key=(*prefix, i), accumulate=False) for i in range(x.shape[axis])
-    )
+    return (apply(Index, x, key=(*prefix, i), accumulate=False) for i in range(x.shape[axis]))

@@ -152,8 +152,10 @@ def _uniform(values: Sequence[Any]) -> bool:
         return False
     dtype, array_type = first.dtype, type(first.data)
     for value in values:
-        if not isinstance(value, _engine.TensorCore) or value.dtype is not dtype or (
-            type(value.data) is not array_type
+        if (
+            not isinstance(value, _engine.TensorCore)
+            or value.dtype is not dtype
+            or (type(value.data) is not array_type)
         ):
             return False
     return True
@@ -191,9 +193,7 @@ def where(condition: Any, x1: Any, x2: Any) -> Tensor:
     from autocompyute.tensor import Tensor
 
     operands = (condition, x1, x2)
-    arrays = [
-        v.data if isinstance(v, Tensor) else v for v in operands if hasattr(v, "dtype")
-    ]
+    arrays = [v.data if isinstance(v, Tensor) else v for v in operands if hasattr(v, "dtype")]
     devices = {str(device_of(a)) for a in arrays if not isinstance(a, numpy.generic)}
     if len(devices) > 1:
         raise RuntimeError(
@@ -215,7 +215,5 @@ def where(condition: Any, x1: Any, x2: Any) -> Tensor:
     scalars = [v for v in values if not isinstance(v, Tensor)]
     dtype = _promoted_dtype([t.dtype for t in tensors], scalars)
     # Scalars become NumPy scalars of the result dtype, which both NumPy and CuPy take as is.
-    x1, x2 = (
-        v.as_type(dtype) if isinstance(v, Tensor) else dtype.type(v) for v in values
-    )
+    x1, x2 = (v.as_type(dtype) if isinstance(v, Tensor) else dtype.type(v) for v in values)
     return apply(Where, condition, x1, x2)  # type: ignore[no-any-return]

@@ -75,15 +75,19 @@ class Einsum(Op):
     `shapes[k]` is the shape operand k is viewed as (None: unchanged).
     """
 
-    def forward(self, *operands: Any, terms: tuple[str, ...], output: str,
-                shapes: tuple[tuple[int, ...] | None, ...]) -> Any:
+    def forward(
+        self,
+        *operands: Any,
+        terms: tuple[str, ...],
+        output: str,
+        shapes: tuple[tuple[int, ...] | None, ...],
+    ) -> Any:
         views = tuple(
             x if shape is None else x.reshape(shape) for x, shape in zip(operands, shapes)
         )
         if self.needs_grad is not None:
             self.save_for_backward(tuple(x.shape for x in operands), views)
-        return self.xp.einsum(f"{','.join(terms)}->{output}", *views,
-                              optimize=len(views) > 1)
+        return self.xp.einsum(f"{','.join(terms)}->{output}", *views, optimize=len(views) > 1)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
         shapes, views = self.saved
@@ -100,8 +104,8 @@ class Einsum(Op):
         target_shape = views[index].shape
         label_size = dict(zip(term, target_shape))
         unique = "".join(dict.fromkeys(term))
-        other_terms = terms[:index] + terms[index + 1:]
-        others = views[:index] + views[index + 1:]
+        other_terms = terms[:index] + terms[index + 1 :]
+        others = views[:index] + views[index + 1 :]
         present = set(output).union(*other_terms)
         # Labels summed away in forward that only this operand carries come back by broadcasting.
         kept = "".join(label for label in unique if label in present)
@@ -109,16 +113,20 @@ class Einsum(Op):
             subscripts = f"{','.join((output, *other_terms))}->{kept}"
             grad = xp.einsum(subscripts, grad, *others, optimize=len(others) > 0)
         if kept != unique:
-            grad = grad.reshape(tuple(label_size[label] if label in kept else 1
-                                      for label in unique))
+            grad = grad.reshape(
+                tuple(label_size[label] if label in kept else 1 for label in unique)
+            )
             grad = xp.broadcast_to(grad, tuple(label_size[label] for label in unique))
         if unique != term:
             # A repeated label (a diagonal) gets the gradient on the diagonal only: write it
             # through a strided view of a zero array that walks the diagonal.
             full = xp.zeros(target_shape, dtype=grad.dtype)
             strides = tuple(
-                sum(stride for position, stride in enumerate(full.strides)
-                    if term[position] == label)
+                sum(
+                    stride
+                    for position, stride in enumerate(full.strides)
+                    if term[position] == label
+                )
                 for label in unique
             )
             diagonal = xp.lib.stride_tricks.as_strided(
@@ -178,7 +186,8 @@ def _promote_operands(tensors: tuple[Any, ...]) -> list[Tensor]:
     tensor_class = _tensor_module.Tensor
     like = next((x for x in tensors if isinstance(x, tensor_class)), None)
     operands = [
-        x if isinstance(x, tensor_class)
+        x
+        if isinstance(x, tensor_class)
         else (_tensor_module.as_tensor(x, like) if like is not None else tensor_class(x))
         for x in tensors
     ]
@@ -205,8 +214,9 @@ def _parse(
             f"{len(shapes)} tensor(s) were given"
         )
     # Split every term around its ellipsis and collect the shapes the ellipses stand for.
-    pieces = [_split_term(term, f"operand {index}", subscripts)
-              for index, term in enumerate(raw_terms)]
+    pieces = [
+        _split_term(term, f"operand {index}", subscripts) for index, term in enumerate(raw_terms)
+    ]
     ellipsis_shapes = []
     for index, ((before, after, has_ellipsis), shape) in enumerate(zip(pieces, shapes)):
         named = len(before) + len(after)
@@ -215,7 +225,7 @@ def _parse(
                 f"einsum: operand {index} has {len(shape)} dims (shape {shape}), but its "
                 f"subscripts {raw_terms[index]!r} name {named}"
             )
-        ellipsis_shapes.append(shape[len(before):len(shape) - len(after)])
+        ellipsis_shapes.append(shape[len(before) : len(shape) - len(after)])
     try:
         broadcast = numpy.broadcast_shapes(*ellipsis_shapes)
     except ValueError:
@@ -227,9 +237,9 @@ def _parse(
     free = [label for label in string.ascii_letters if label not in used]
     if len(broadcast) > len(free):
         raise ValueError("einsum: too many dims for the 52 available subscript letters")
-    ellipsis_labels = "".join(free[:len(broadcast)])
+    ellipsis_labels = "".join(free[: len(broadcast)])
     terms = [
-        before + ellipsis_labels[len(ellipsis_labels) - len(ellipsis_shape):] + after
+        before + ellipsis_labels[len(ellipsis_labels) - len(ellipsis_shape) :] + after
         for (before, after, _), ellipsis_shape in zip(pieces, ellipsis_shapes)
     ]
     sizes = _label_sizes(terms, shapes)
@@ -238,8 +248,7 @@ def _parse(
     new_terms: list[str] = []
     new_shapes: list[tuple[int, ...] | None] = []
     for term, shape in zip(terms, shapes):
-        keep = [position for position, label in enumerate(term)
-                if shape[position] == sizes[label]]
+        keep = [position for position, label in enumerate(term) if shape[position] == sizes[label]]
         if len(keep) == len(term):
             new_terms.append(term)
             new_shapes.append(None)
@@ -287,8 +296,9 @@ def _label_sizes(terms: list[str], shapes: list[tuple[int, ...]]) -> dict[str, i
     return sizes
 
 
-def _output(requested: str, arrow: str, raw_terms: list[str], ellipsis_labels: str,
-            subscripts: str) -> str:
+def _output(
+    requested: str, arrow: str, raw_terms: list[str], ellipsis_labels: str, subscripts: str
+) -> str:
     named = "".join(raw_terms).replace(".", "")
     if not arrow:
         once = sorted(label for label in set(named) if named.count(label) == 1)

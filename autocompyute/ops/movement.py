@@ -90,9 +90,7 @@ class Pad(Op):
 
     def forward(self, x: Any, *, pairs: tuple[tuple[int, int], ...], value: float) -> Any:
         shape = tuple(before + size + after for (before, after), size in zip(pairs, x.shape))
-        interior = tuple(
-            slice(before, before + size) for (before, _), size in zip(pairs, x.shape)
-        )
+        interior = tuple(slice(before, before + size) for (before, _), size in zip(pairs, x.shape))
         self.save_for_backward(interior)
         out = self.xp.full(shape, value, dtype=x.dtype)
         out[interior] = x
@@ -342,8 +340,7 @@ def tile(x: Tensor, *repeats: Any) -> Tensor:
     """
     if len(repeats) == 1 and not isinstance(repeats[0], int | numpy.integer):
         repeats = tuple(repeats[0])
-    if any(not isinstance(r, int | numpy.integer) or isinstance(r, bool) or r < 0
-           for r in repeats):
+    if any(not isinstance(r, int | numpy.integer) or isinstance(r, bool) or r < 0 for r in repeats):
         raise ValueError(f"tile: repeats must be non-negative ints, got {tuple(repeats)}")
     repeats = tuple(int(r) for r in repeats)
     if len(repeats) <= x.ndim and all(r == 1 for r in repeats):

@@ -220,13 +220,15 @@ class LogSumExp(Op):
     def backward(self, grad: Any) -> Any:
         exps, total = self.saved
         # The gradient is softmax(x) * grad; exps / total is that softmax.
-        grad = expand_reduced(grad, exps.shape, self.kwargs["dims"],
-                              self.kwargs.get("keepdims", False))
+        grad = expand_reduced(
+            grad, exps.shape, self.kwargs["dims"], self.kwargs.get("keepdims", False)
+        )
         return exps * (grad / total)
 
 
 # -------------------------------------------------------------------------------------------------
 # functions called by the Tensor methods (they validate the arguments)
+
 
 def var(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> Tensor:
     """Variance over `dim` with `ddof` delta degrees of freedom (1: unbiased).
@@ -246,8 +248,9 @@ def var(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> 
     """
     dims = normalize_dims(dim, x.data.ndim, "var")
     _check_ddof(ddof, "var")
-    return _engine.apply(Var, _tensor_module._float_operand(x), dims=dims, ddof=ddof,
-                         keepdims=keepdims)
+    return _engine.apply(
+        Var, _tensor_module._float_operand(x), dims=dims, ddof=ddof, keepdims=keepdims
+    )
 
 
 def std(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> Tensor:
@@ -261,8 +264,9 @@ def std(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> 
     """
     dims = normalize_dims(dim, x.data.ndim, "std")
     _check_ddof(ddof, "std")
-    return _engine.apply(Std, _tensor_module._float_operand(x), dims=dims, ddof=ddof,
-                         keepdims=keepdims)
+    return _engine.apply(
+        Std, _tensor_module._float_operand(x), dims=dims, ddof=ddof, keepdims=keepdims
+    )
 
 
 def max(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
@@ -330,8 +334,7 @@ def logsumexp(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
     1000.693
     """
     dims = normalize_dims(dim, x.data.ndim, "logsumexp")
-    return _engine.apply(LogSumExp, _tensor_module._float_operand(x), dims=dims,
-                         keepdims=keepdims)
+    return _engine.apply(LogSumExp, _tensor_module._float_operand(x), dims=dims, keepdims=keepdims)
 
 
 def _extremum(op: type[Op], x: Tensor, dim: Dim, keepdims: bool, name: str) -> Tensor:
@@ -351,7 +354,7 @@ def _arg_extremum(x: Tensor, dim: int | None, keepdims: bool, name: str) -> Tens
     axis = None if dim is None else normalize_dim(dim, data.ndim, name)
     if data.ndim == 0:
         axis = None
-    if (data.size == 0 if axis is None else data.shape[axis] == 0):
+    if data.size == 0 if axis is None else data.shape[axis] == 0:
         where = "an empty tensor" if axis is None else f"dim {axis}, which has size 0"
         raise ValueError(f"{name}: cannot search {where} (input shape {data.shape})")
     method = data.argmax if name == "argmax" else data.argmin

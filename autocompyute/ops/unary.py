@@ -8,7 +8,18 @@ from autocompyute.autograd.op import Op
 from autocompyute.dtypes import default_float
 
 __all__ = [
-    "Abs", "Clip", "Cos", "Exp", "Log", "Neg", "ReLU", "Sigmoid", "Sin", "Sqrt", "Tanh", "Tril",
+    "Abs",
+    "Clip",
+    "Cos",
+    "Exp",
+    "Log",
+    "Neg",
+    "ReLU",
+    "Sigmoid",
+    "Sin",
+    "Sqrt",
+    "Tanh",
+    "Tril",
     "Triu",
 ]
 

@@ -137,7 +137,12 @@ def scaled_dot_product_attention(
         keep = random_keep_mask(scores_shape, dropout_p, q)
         keep_scale = 0.0 if dropout_p == 1.0 else 1.0 / (1.0 - dropout_p)
     return ScaledDotProductAttention.apply(
-        q, k, v, scale=1.0 / math.sqrt(q.shape[-1]), mask=mask_data, keep=keep,
+        q,
+        k,
+        v,
+        scale=1.0 / math.sqrt(q.shape[-1]),
+        mask=mask_data,
+        keep=keep,
         keep_scale=keep_scale,
     )
 

@@ -30,7 +30,9 @@ def _to_channels_first(xp: Any, x: Any, padding: tuple[int, ...]) -> Any:
     if not any(padding):
         return xp.ascontiguousarray(moved)
     padded_shape = (
-        x.shape[1], *(size + 2 * pad for size, pad in zip(x.shape[2:], padding)), x.shape[0]
+        x.shape[1],
+        *(size + 2 * pad for size, pad in zip(x.shape[2:], padding)),
+        x.shape[0],
     )
     padded = xp.zeros(padded_shape, dtype=x.dtype)
     padded[_interior(padding, x.shape[2:])] = moved
@@ -161,15 +163,21 @@ class _ConvolutionOp(_WeightedOp):
         needs_grad = self.needs_grad
         out_channels = w_shape[0]
         # Free when grad is a view of this op's own layout (e.g. after an elementwise op).
-        grad_rows = xp.ascontiguousarray(
-            grad.transpose(1, *range(2, grad.ndim), 0)
-        ).reshape(out_channels, grad.size // out_channels)
+        grad_rows = xp.ascontiguousarray(grad.transpose(1, *range(2, grad.ndim), 0)).reshape(
+            out_channels, grad.size // out_channels
+        )
         grad_x = grad_w = grad_b = None
         if needs_grad[0]:
             grad_columns = w.reshape(out_channels, -1).T @ grad_rows
             padded_size = tuple(size + 2 * pad for size, pad in zip(x_shape[2:], padding))
             grad_padded = _fold(
-                xp, grad_columns, x_shape[1], padded_size, w_shape[2:], stride, dilation,
+                xp,
+                grad_columns,
+                x_shape[1],
+                padded_size,
+                w_shape[2:],
+                stride,
+                dilation,
                 grad.shape[2:],
             )
             grad_x = _to_batch_first(grad_padded[_interior(padding, x_shape[2:])])
@@ -390,7 +398,11 @@ def _convolve(
 
 
 def conv1d(
-    x: Tensor, w: Tensor, b: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+    x: Tensor,
+    w: Tensor,
+    b: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
     dilation: Any = 1,
 ) -> Tensor:
     """1-D convolution (cross-correlation, as in PyTorch) over the last dim (op `Conv1D`).
@@ -415,7 +427,11 @@ def conv1d(
 
 
 def conv2d(
-    x: Tensor, w: Tensor, b: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+    x: Tensor,
+    w: Tensor,
+    b: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
     dilation: Any = 1,
 ) -> Tensor:
     """2-D convolution (cross-correlation, as in PyTorch) over the last two dims (op `Conv2D`).
@@ -443,7 +459,11 @@ def conv2d(
 
 
 def conv_transpose2d(
-    x: Tensor, w: Tensor, b: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+    x: Tensor,
+    w: Tensor,
+    b: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
     dilation: Any = 1,
 ) -> Tensor:
     """Transposed 2-D convolution, as PyTorch's (op `ConvTranspose2D`; no output_padding).

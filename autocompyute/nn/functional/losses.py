@@ -40,8 +40,16 @@ class CrossEntropyLoss(Op):
     from which backward gets the gradient `(softmax - target distribution) / count` in place.
     """
 
-    def forward(self, logits: Any, targets: Any, *, ignore_index: int, smoothing: float,
-                shape: tuple[int, ...], all_valid: bool = False) -> Any:
+    def forward(
+        self,
+        logits: Any,
+        targets: Any,
+        *,
+        ignore_index: int,
+        smoothing: float,
+        shape: tuple[int, ...],
+        all_valid: bool = False,
+    ) -> Any:
         xp = self.xp
         n_classes = logits.shape[-1]
         rows = logits.reshape(-1, n_classes)
@@ -222,8 +230,12 @@ def cross_entropy_loss(
             )
         all_valid = _check_class_range(targets, logits.shape[-1], ignore_index)
         return CrossEntropyLoss.apply(
-            logits, targets, ignore_index=int(ignore_index), smoothing=float(label_smoothing),
-            shape=logits.shape, all_valid=all_valid,
+            logits,
+            targets,
+            ignore_index=int(ignore_index),
+            smoothing=float(label_smoothing),
+            shape=logits.shape,
+            all_valid=all_valid,
         )
     if kind == "f":
         if targets.shape != logits.shape:

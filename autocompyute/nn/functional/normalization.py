@@ -151,7 +151,7 @@ def layernorm(
     reference = w if w is not None else b
     normalized_shape = x.shape[-1:] if reference is None else reference.shape
     n_dims = len(normalized_shape)
-    if x.ndim < n_dims or x.shape[x.ndim - n_dims:] != normalized_shape:
+    if x.ndim < n_dims or x.shape[x.ndim - n_dims :] != normalized_shape:
         raise ValueError(
             f"layernorm: input of shape {x.shape} does not end with the normalized shape "
             f"{normalized_shape}"

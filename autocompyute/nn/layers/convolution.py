@@ -18,11 +18,20 @@ class _Convolution(WeightsAndBiases):
     spatial_dims = 2
     transposed = False
 
-    def __init__(self, in_dim: int, out_dim: int, kernel_size: Any = 3, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, bias: bool = True) -> None:
+    def __init__(
+        self,
+        in_dim: int,
+        out_dim: int,
+        kernel_size: Any = 3,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         kernel = (
-            (kernel_size,) * self.spatial_dims if isinstance(kernel_size, int)
+            (kernel_size,) * self.spatial_dims
+            if isinstance(kernel_size, int)
             else tuple(kernel_size)
         )
         if len(kernel) != self.spatial_dims or min(kernel) < 1 or min(in_dim, out_dim) < 1:

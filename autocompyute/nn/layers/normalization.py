@@ -71,8 +71,9 @@ class Layernorm(Module):
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) \
-            else tuple(normalized_shape)
+        shape = (
+            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        )
         self.normalized_shape, self.eps = shape, eps
         self.w = Parameter(ac.ones(*shape), label="Weights")
         self.b = Parameter(ac.zeros(*shape), label="Biases")

@@ -26,8 +26,9 @@ class MaxPooling2D(Module):
     def __init__(self, window_size: int = 2) -> None:
         super().__init__()
         if not isinstance(window_size, int) or window_size < 1:
-            raise ValueError(f"MaxPooling2D: window_size must be a positive int, got "
-                             f"{window_size!r}")
+            raise ValueError(
+                f"MaxPooling2D: window_size must be a positive int, got {window_size!r}"
+            )
         self.window_size = window_size
 
     def forward(self, x: Tensor) -> Tensor:
