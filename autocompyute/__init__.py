@@ -8,6 +8,7 @@ array([2., 4., 6.], dtype=float32)
 """
 
 from autocompyute import _engine
+from autocompyute._version import __version__ as __version__
 from autocompyute import autograd as autograd
 from autocompyute.autograd import Op, no_autograd_tracking, no_grad
 from autocompyute.backend import Device, array_module, cuda_available
@@ -43,8 +44,6 @@ from autocompyute.ops.linalg import einsum
 from autocompyute.ops.movement import concat, stack, where
 from autocompyute.serialization import load, save
 from autocompyute.tensor import Tensor
-
-__version__ = "0.1.0"
 
 _engine.set_array_module_resolver(array_module)
 
