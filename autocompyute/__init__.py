@@ -7,11 +7,11 @@
 array([2., 4., 6.], dtype=float32)
 """
 
-from autocompyute import _engine
-from autocompyute._version import __version__ as __version__
 from autocompyute import autograd as autograd
+from autocompyute import nn
+from autocompyute._version import __version__ as __version__
 from autocompyute.autograd import Op, no_autograd_tracking, no_grad
-from autocompyute.backend import Device, array_module, cuda_available
+from autocompyute.backend import Device, cuda_available
 from autocompyute.dtypes import (
     bool_,
     float16,
@@ -40,14 +40,10 @@ from autocompyute.factories import (
     zeros,
     zeros_like,
 )
+from autocompyute.ops.joining import concat, stack, where
 from autocompyute.ops.linalg import einsum
-from autocompyute.ops.movement import concat, stack, where
 from autocompyute.serialization import load, save
 from autocompyute.tensor import Tensor
-
-_engine.set_array_module_resolver(array_module)
-
-from autocompyute import nn  # noqa: E402  (nn builds on everything above)
 
 __all__ = [
     "Device",

@@ -1,12 +1,7 @@
-"""Data types and the promotion rules.
+"""The supported data types, their names, and the dtype a new tensor's data gets.
 
-Rules (documented in the README too):
-- Tensor with tensor: NumPy's promotion (`float32 + float64 -> float64`, `int32 + float32 ->
-  float64` is avoided: an integer tensor combined with a float tensor takes the float's dtype).
-- Tensor with a Python scalar: the scalar takes the tensor's dtype (`float16 * 2.5 -> float16`),
-  except that a Python float combined with an integer or bool tensor gives float32, the default
-  float dtype.
-- Factories default to float32 for floats and int64 for integers.
+Factories default to float32 for floats and int64 for integers. How dtypes combine in an op
+(promotion, integer-to-float) is decided in `autocompyute.ops.promotion`.
 """
 
 from __future__ import annotations
@@ -16,7 +11,6 @@ from typing import Any
 import numpy
 
 __all__ = [
-    "DType",
     "bool_",
     "default_float",
     "default_int",
@@ -28,11 +22,8 @@ __all__ = [
     "int16",
     "int32",
     "int64",
-    "is_float",
     "to_dtype",
 ]
-
-DType = numpy.dtype
 
 float16 = numpy.dtype("float16")
 float32 = numpy.dtype("float32")
@@ -90,11 +81,6 @@ def to_dtype(dtype: Any) -> numpy.dtype:
             f"unsupported dtype {resolved}; supported: {', '.join(str(d) for d in SUPPORTED)}"
         )
     return resolved
-
-
-def is_float(dtype: numpy.dtype) -> bool:
-    """Returns whether `dtype` is a floating point type (the only ones that carry gradients)."""
-    return dtype.kind == "f"
 
 
 def dtype_for_data(dtype: numpy.dtype) -> numpy.dtype:

@@ -47,7 +47,8 @@ def set_random_seed(seed: int) -> None:
     _generators.clear()
 
 
-def _generator(device: Any) -> Any:
+def random_generator(device: Any) -> Any:
+    """The random generator of `device` (NumPy's or CuPy's), seeded by `set_random_seed`."""
     key = str(device)
     if key not in _generators:
         if device.type == "cpu":
@@ -82,7 +83,7 @@ def _sample_dtype(dtype: numpy.dtype) -> numpy.dtype:
     return dtype if dtype == float64 else float32
 
 
-def _finish(array: Any, req_grad: bool) -> Tensor:
+def _new_leaf(array: Any, req_grad: bool) -> Tensor:
     out = Tensor.__new__(Tensor)
     out.data = array
     if req_grad:
@@ -144,7 +145,7 @@ def _filled(
 ) -> Tensor:
     resolved = _dtype(dtype, default_float, name)
     xp = get_device(device).xp
-    return _finish(xp.full(_shape(shape, name), value, dtype=resolved), req_grad)
+    return _new_leaf(xp.full(_shape(shape, name), value, dtype=resolved), req_grad)
 
 
 def arange(
@@ -170,7 +171,7 @@ def arange(
     else:
         resolved = _dtype(dtype, default_float, "arange")
     xp = get_device(device).xp
-    return _finish(xp.arange(start, stop, step, dtype=resolved), req_grad)
+    return _new_leaf(xp.arange(start, stop, step, dtype=resolved), req_grad)
 
 
 def randn(
@@ -191,14 +192,14 @@ def randn(
     _need_float(resolved, "randn")
     if not var >= 0:
         raise ValueError(f"randn: var must be non-negative, got {var}")
-    generator = _generator(resolved_device)
+    generator = random_generator(resolved_device)
     # standard_normal exists on both NumPy's and CuPy's generators (CuPy's has no `normal`).
     values = generator.standard_normal(_shape(shape, "randn"), dtype=_sample_dtype(resolved))
     if var != 1:
         values *= var**0.5
     if mean != 0:
         values += mean
-    return _finish(values.astype(resolved, copy=False), req_grad)
+    return _new_leaf(values.astype(resolved, copy=False), req_grad)
 
 
 def randu(
@@ -220,14 +221,14 @@ def randu(
     _need_float(resolved, "randu")
     if not low <= high:
         raise ValueError(f"randu: low must not exceed high, got low={low}, high={high}")
-    generator = _generator(resolved_device)
+    generator = random_generator(resolved_device)
     values = generator.random(_shape(shape, "randu"), dtype=_sample_dtype(resolved))
     values *= high - low
     values += low
     values = values.astype(resolved, copy=False)
     # Rounding of low + (high - low) * u (and of the cast to float16) can land exactly on high.
     largest_below_high = numpy.nextafter(resolved.type(high), resolved.type(low))
-    return _finish(resolved_device.xp.minimum(values, largest_below_high, out=values), req_grad)
+    return _new_leaf(resolved_device.xp.minimum(values, largest_below_high, out=values), req_grad)
 
 
 def randi(
@@ -254,8 +255,8 @@ def randi(
                 f"randi: [{low}, {high}) does not fit dtype {resolved} "
                 f"(values from {smallest} to {largest})"
             )
-    values = _generator(resolved_device).integers(low, high, _shape(shape, "randi"))
-    return _finish(values.astype(resolved, copy=False), False)
+    values = random_generator(resolved_device).integers(low, high, _shape(shape, "randi"))
+    return _new_leaf(values.astype(resolved, copy=False), False)
 
 
 def randperm(n: int, dtype: Any = None, device: DeviceLike | None = None) -> Tensor:
@@ -268,13 +269,13 @@ def randperm(n: int, dtype: Any = None, device: DeviceLike | None = None) -> Ten
         raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
     resolved_device = get_device(device)
     resolved = _dtype(dtype, default_int, "randperm")
-    generator = _generator(resolved_device)
+    generator = random_generator(resolved_device)
     if hasattr(generator, "permutation"):
         values = generator.permutation(int(n))
     else:
         # CuPy's generator has no permutation: sorting uniform keys gives a uniform one.
         values = resolved_device.xp.argsort(generator.random(int(n)))
-    return _finish(values.astype(resolved, copy=False), False)
+    return _new_leaf(values.astype(resolved, copy=False), False)
 
 
 def _need_float(dtype: numpy.dtype, name: str) -> None:

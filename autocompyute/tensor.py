@@ -7,22 +7,18 @@ from typing import Any
 
 import numpy
 
-from autocompyute import _engine
+from autocompyute import _engine, engine_setup
+from autocompyute.autograd.op import apply, apply1, wrap
 from autocompyute.backend import (
     Device,
     DeviceLike,
-    array_module,
     device_of,
-    get_device,
-    move_array,
 )
 from autocompyute.conversion import to_array
-from autocompyute.dtypes import default_float, to_dtype
-from autocompyute.ops import indexing, linalg, movement, reduce
-from autocompyute.ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, PowTensor, Sub
-from autocompyute.ops.cast import AsType, ToDevice
-from autocompyute.ops.linalg import MatMul
+from autocompyute.dtypes import default_float
+from autocompyute.ops import binary, cast, indexing, linalg, movement, reduce
 from autocompyute.ops.movement import Permute, Reshape
+from autocompyute.ops.promotion import as_tensor, float_operand
 from autocompyute.ops.reduce import Mean, Sum
 from autocompyute.ops.shapes import normalize_dim, normalize_dims
 from autocompyute.ops.unary import (
@@ -31,7 +27,6 @@ from autocompyute.ops.unary import (
     Cos,
     Exp,
     Log,
-    Neg,
     ReLU,
     Sigmoid,
     Sin,
@@ -43,9 +38,6 @@ from autocompyute.ops.unary import (
 
 __all__ = ["Tensor", "as_tensor"]
 
-apply = _engine.apply
-apply1 = _engine.apply1
-apply2 = _engine.apply2
 _ndarray = numpy.ndarray
 _SCALAR_TYPES = (int, float, bool)
 
@@ -114,17 +106,17 @@ class Tensor(_engine.TensorCore):
     @property
     def shape(self) -> tuple[int, ...]:
         """The size of each dim."""
-        return self.data.shape  # type: ignore[no-any-return]
+        return self.data.shape
 
     @property
     def ndim(self) -> int:
         """The number of dims."""
-        return self.data.ndim  # type: ignore[no-any-return]
+        return self.data.ndim
 
     @property
     def size(self) -> int:
         """The number of elements."""
-        return self.data.size  # type: ignore[no-any-return]
+        return self.data.size
 
     @property
     def device(self) -> Device:
@@ -228,7 +220,7 @@ class Tensor(_engine.TensorCore):
 
     def detach(self) -> Tensor:
         """Returns a tensor sharing this data but outside the graph (no grad)."""
-        return _wrap(self.data)
+        return wrap(self.data)
 
     def item(self) -> Any:
         """Returns the value of a one-element tensor as a Python scalar."""
@@ -265,12 +257,7 @@ class Tensor(_engine.TensorCore):
 
         Gradients flow back across devices.
         """
-        target = get_device(device)
-        if device_of(self.data) == target:
-            return self
-        if self.req_grad:
-            return apply(ToDevice, self, device=target)  # type: ignore[no-any-return]
-        return Tensor(move_array(self.data, target), label=self.label)
+        return cast.to_device(self, device)
 
     def cpu(self) -> Tensor:
         """Returns this tensor on the CPU."""
@@ -321,31 +308,31 @@ class Tensor(_engine.TensorCore):
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise maximum (ties split the gradient evenly)."""
-        return apply2(Maximum, *_promote(self, other))  # type: ignore[no-any-return]
+        return binary.maximum(self, other)
 
     def minimum(self, other: Any) -> Tensor:
         """Elementwise minimum (ties split the gradient evenly)."""
-        return apply2(Minimum, *_promote(self, other))  # type: ignore[no-any-return]
+        return binary.minimum(self, other)
 
     # ------------------------------------------------------------------ comparisons (no grad)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _wrap(self.data == _raw(self, other))
+        return wrap(self.data == _raw(self, other))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _wrap(self.data != _raw(self, other))
+        return wrap(self.data != _raw(self, other))
 
     def __lt__(self, other: Any) -> Tensor:
-        return _wrap(self.data < _raw(self, other))
+        return wrap(self.data < _raw(self, other))
 
     def __le__(self, other: Any) -> Tensor:
-        return _wrap(self.data <= _raw(self, other))
+        return wrap(self.data <= _raw(self, other))
 
     def __gt__(self, other: Any) -> Tensor:
-        return _wrap(self.data > _raw(self, other))
+        return wrap(self.data > _raw(self, other))
 
     def __ge__(self, other: Any) -> Tensor:
-        return _wrap(self.data >= _raw(self, other))
+        return wrap(self.data >= _raw(self, other))
 
     def any(self) -> bool:
         """Whether any element is nonzero."""
@@ -359,69 +346,69 @@ class Tensor(_engine.TensorCore):
 
     def abs(self) -> Tensor:
         """Elementwise absolute value."""
-        return apply1(Abs, self)  # type: ignore[no-any-return]
+        return apply1(Abs, self)
 
     def exp(self) -> Tensor:
         """Elementwise e ** x."""
-        return apply1(Exp, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
+        return apply1(Exp, self if self.is_floating_point else self.float())
 
     def log(self) -> Tensor:
         """Elementwise natural logarithm."""
-        return apply1(Log, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
+        return apply1(Log, self if self.is_floating_point else self.float())
 
     def sqrt(self) -> Tensor:
         """Elementwise square root."""
-        return apply1(Sqrt, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
+        return apply1(Sqrt, self if self.is_floating_point else self.float())
 
     def tanh(self) -> Tensor:
         """Elementwise hyperbolic tangent."""
-        return apply1(Tanh, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
+        return apply1(Tanh, self if self.is_floating_point else self.float())
 
     def sigmoid(self) -> Tensor:
         """Elementwise logistic sigmoid."""
-        return apply1(Sigmoid, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
+        return apply1(Sigmoid, self if self.is_floating_point else self.float())
 
     def relu(self) -> Tensor:
         """Elementwise max(x, 0)."""
-        return apply1(ReLU, self)  # type: ignore[no-any-return]
+        return apply1(ReLU, self)
 
     def sin(self) -> Tensor:
         """Elementwise sine."""
-        return apply1(Sin, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
+        return apply1(Sin, self if self.is_floating_point else self.float())
 
     def cos(self) -> Tensor:
         """Elementwise cosine."""
-        return apply1(Cos, self if self.is_floating_point else self.float())  # type: ignore[no-any-return]
+        return apply1(Cos, self if self.is_floating_point else self.float())
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Clamps values to [min, max] (gradient 0 where clipped)."""
         if min is None and max is None:
             raise ValueError("clip: at least one of min and max must be given")
-        return apply(Clip, self, min=min, max=max)  # type: ignore[no-any-return]
+        return apply(Clip, self, min=min, max=max)
 
     clamp = clip
 
     def tril(self, diagonal: int = 0) -> Tensor:
         """Keeps the lower triangle of the last two dims (offset by `diagonal`)."""
         _need_ndim(self, 2, "tril")
-        return apply(Tril, self, diagonal=diagonal)  # type: ignore[no-any-return]
+        return apply(Tril, self, diagonal=diagonal)
 
     def triu(self, diagonal: int = 0) -> Tensor:
         """Keeps the upper triangle of the last two dims (offset by `diagonal`)."""
         _need_ndim(self, 2, "triu")
-        return apply(Triu, self, diagonal=diagonal)  # type: ignore[no-any-return]
+        return apply(Triu, self, diagonal=diagonal)
 
     # ------------------------------------------------------------------ reductions
 
     def sum(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over `dim` (int, tuple or None for all dims)."""
         dims = normalize_dims(dim, self.data.ndim, "sum")
-        return apply(Sum, self, dims=dims, keepdims=keepdims)  # type: ignore[no-any-return]
+        return apply(Sum, self, dims=dims, keepdims=keepdims)
 
     def mean(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over `dim` (int, tuple or None for all dims)."""
         dims = normalize_dims(dim, self.data.ndim, "mean")
-        return apply(Mean, _float_operand(self), dims=dims, keepdims=keepdims)  # type: ignore[no-any-return]
+        return apply(Mean, float_operand(self), dims=dims, keepdims=keepdims)
 
     def var(
         self, dim: int | Sequence[int] | None = None, ddof: int = 1, keepdims: bool = False
@@ -462,7 +449,7 @@ class Tensor(_engine.TensorCore):
         new_shape = _resolve_shape(shape, self.data.size, self.data.shape)
         if new_shape == self.data.shape:
             return self
-        return apply(Reshape, self, shape=new_shape)  # type: ignore[no-any-return]
+        return apply(Reshape, self, shape=new_shape)
 
     reshape = view
 
@@ -479,7 +466,7 @@ class Tensor(_engine.TensorCore):
             dims = tuple(order)
         if ndim < 2:
             return self
-        return apply(Permute, self, dims=dims)  # type: ignore[no-any-return]
+        return apply(Permute, self, dims=dims)
 
     def permute(self, *dims: Any) -> Tensor:
         """Reorders dims: output dim i is input dim `dims[i]`."""
@@ -491,7 +478,7 @@ class Tensor(_engine.TensorCore):
         resolved = tuple(normalize_dim(d, ndim, "permute") for d in dims)
         if sorted(resolved) != list(range(ndim)):
             raise ValueError(f"permute: {dims} is not a permutation of the {ndim} dims")
-        return apply(Permute, self, dims=resolved)  # type: ignore[no-any-return]
+        return apply(Permute, self, dims=resolved)
 
     def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
         """Removes dims of size 1 (all, or those in `dim`)."""
@@ -514,7 +501,7 @@ class Tensor(_engine.TensorCore):
 
     def split(self, split_size: int | Sequence[int], dim: int = 0) -> list[Tensor]:
         """Splits into chunks of `split_size` (or the given sizes) along `dim`."""
-        return movement.split(self, split_size, dim)
+        return indexing.split(self, split_size, dim)
 
     def repeat(self, *repeats: Any) -> Tensor:
         """Tiles the tensor `repeats[i]` times along dim i (like `numpy.tile`)."""
@@ -532,7 +519,7 @@ class Tensor(_engine.TensorCore):
 
     def iter_dim(self, dim: int = 0) -> Iterator[Tensor]:
         """Yields the slices along `dim`."""
-        return movement.iter_dim(self, dim)
+        return indexing.iter_dim(self, dim)
 
     def einsum(self, subscripts: str, *others: Tensor) -> Tensor:
         """einsum with this tensor as the first operand."""
@@ -542,12 +529,7 @@ class Tensor(_engine.TensorCore):
 
     def as_type(self, dtype: Any) -> Tensor:
         """Returns the tensor cast to `dtype` (differentiable between float dtypes)."""
-        target = to_dtype(dtype)
-        if target == self.data.dtype:
-            return self
-        if target.kind != "f":
-            return _wrap(self.data.astype(target))  # integer results carry no gradient
-        return apply(AsType, self, dtype=target)  # type: ignore[no-any-return]
+        return cast.as_type(self, dtype)
 
     astype = as_type
 
@@ -575,94 +557,15 @@ class Tensor(_engine.TensorCore):
     numpy = as_numpy
 
 
-def _binary_fallback(op_type: type, tensor: Tensor, other: Any, reflected: bool) -> Tensor:
-    """The compiled operators' slow path: promotes dtypes, then applies the op."""
-    if op_type is Pow:
-        if not reflected and type(other) in _SCALAR_TYPES:
-            base = _float_operand(tensor) if type(other) is float else tensor
-            return apply(Pow, base, exp=other)  # type: ignore[no-any-return]
-        op_type = PowTensor
-    first, second = _promote(tensor, other)
-    if op_type is Div or (op_type is PowTensor and type(second) is float):
-        first, second = _float_operand(first), _float_operand(second)
-    if reflected:
-        return apply2(op_type, second, first)  # type: ignore[no-any-return]
-    return apply2(op_type, first, second)  # type: ignore[no-any-return]
-
-
-_engine.set_tensor_class(Tensor)
-_engine.register_arithmetic(Add, Sub, Mul, Div, MatMul, Neg, Pow, _binary_fallback)
-_engine.register_indexing(indexing.Index, indexing.getitem)
+engine_setup.install(Tensor)
 
 
 def _rebuild_tensor(data: Any, grad: Any, req_grad: bool, label: Any) -> Tensor:
-    tensor = _wrap(data)
+    tensor = wrap(data)
     tensor.req_grad = req_grad
     tensor.grad = grad
     tensor.label = label
     return tensor
-
-
-def _wrap(array: Any) -> Tensor:
-    tensor: Tensor = Tensor.__new__(Tensor)
-    tensor.data = (
-        array
-        if type(array) is _ndarray or not isinstance(array, numpy.generic)
-        else numpy.asarray(array)
-    )
-    return tensor
-
-
-def as_tensor(value: Any, like: Tensor) -> Tensor:
-    """Returns `value` as a constant tensor on `like`'s device and (for scalars) dtype."""
-    if isinstance(value, Tensor):
-        return value
-    if type(value) in _SCALAR_TYPES:
-        return _wrap(array_module(like.data).asarray(value, dtype=like.dtype))
-    return Tensor(value, device=device_of(like.data))
-
-
-def _promote(tensor: Tensor, other: Any) -> tuple[Tensor, Any]:
-    """Returns both operands of a binary op, cast per the dtype promotion rules.
-
-    Python scalars stay scalars (they take the tensor's dtype), except that a float with an
-    integer tensor makes the tensor float32. An integer tensor with a float tensor takes the
-    float's dtype. Other values (lists, arrays) become constant tensors.
-    """
-    other_type = type(other)
-    if other_type is Tensor or isinstance(other, Tensor):
-        own_dtype = tensor.data.dtype
-        other_dtype = other.data.dtype
-        if other_dtype is own_dtype or other_dtype == own_dtype:
-            return tensor, other
-        if own_dtype.kind == "f" and other_dtype.kind != "f":
-            return tensor, other.as_type(own_dtype)
-        if other_dtype.kind == "f" and own_dtype.kind != "f":
-            return tensor.as_type(other_dtype), other
-        if other_dtype.kind == "f":  # two float dtypes: both become the wider one
-            wider = numpy.promote_types(own_dtype, other_dtype)
-            return tensor.as_type(wider), other.as_type(wider)
-        return tensor, other
-    if other_type is float:
-        if tensor.data.dtype.kind != "f":
-            return tensor.as_type(default_float), other
-        return tensor, other
-    if other_type is int or other_type is bool:
-        return tensor, other
-    if isinstance(other, numpy.generic):
-        return _promote(tensor, other.item())
-    own_float = tensor.data.dtype.kind == "f"
-    constant = Tensor(
-        other, dtype=tensor.data.dtype if own_float else None, device=device_of(tensor.data)
-    )
-    return _promote(tensor, constant)
-
-
-def _float_operand(tensor: Any) -> Any:
-    """Returns `tensor` cast to the default float dtype if it is an integer/bool tensor."""
-    if not isinstance(tensor, Tensor) or tensor.data.dtype.kind == "f":
-        return tensor
-    return tensor.as_type(default_float)
 
 
 def _raw(tensor: Tensor, other: Any) -> Any:

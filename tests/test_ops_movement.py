@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import autocompyute as ac
-from autocompyute.ops.movement import concat, stack, where
+from autocompyute.ops.joining import concat, stack, where
 from autocompyute.testing import gradcheck
 
 try:

@@ -4,12 +4,7 @@ import numpy
 import pytest
 
 import autocompyute as ac
-from autocompyute.ops import movement
 from autocompyute.testing import gradcheck
-
-needs_getitem = pytest.mark.skipif(
-    not hasattr(movement, "getitem"), reason="Tensor indexing (ops.movement.getitem) not there yet"
-)
 
 
 def leaf(values, dtype="float32"):
@@ -123,7 +118,6 @@ def test_len_is_size_of_dim_0():
         len(ac.tensor(1.0))
 
 
-@needs_getitem
 def test_iteration_yields_slices_along_dim_0():
     t = leaf(numpy.arange(6.0).reshape(3, 2))
     rows = list(t)

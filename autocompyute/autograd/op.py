@@ -1,4 +1,10 @@
-"""The public base class of differentiable operations."""
+"""The public base class of differentiable operations, and the typed ways to run one.
+
+`apply(OpType, *inputs, **kwargs)` runs an op on tensors (and constants) and wires the result
+into the graph; `apply1`/`apply2` are its fast paths for one or two inputs without keyword
+arguments; `wrap(array)` makes a tensor of an array, outside the graph. All four are the
+engine's functions, typed here so that callers get a `Tensor` back.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,20 @@ from autocompyute import _engine
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
 
-__all__ = ["Op"]
+__all__ = ["Op", "apply", "apply1", "apply2", "wrap"]
+
+if TYPE_CHECKING:
+
+    def apply(op_type: type[_engine.OpNode], *inputs: Any, **kwargs: Any) -> Tensor: ...
+    def apply1(op_type: type[_engine.OpNode], x: Any) -> Tensor: ...
+    def apply2(op_type: type[_engine.OpNode], x1: Any, x2: Any) -> Tensor: ...
+    def wrap(data: Any) -> Tensor: ...
+
+else:
+    apply = _engine.apply
+    apply1 = _engine.apply1
+    apply2 = _engine.apply2
+    wrap = _engine.wrap
 
 
 class Op(_engine.OpNode):
@@ -52,7 +71,7 @@ class Op(_engine.OpNode):
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Tensor:
         """Applies the op to tensors (and constants), recording it in the graph if needed."""
-        return _engine.apply(cls, *inputs, **kwargs)  # type: ignore[no-any-return]
+        return apply(cls, *inputs, **kwargs)
 
     @property
     def name(self) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from autocompyute.autograd.op import wrap
 from autocompyute.backend import DeviceLike, device_of, get_device, move_array
 from autocompyute.factories import randperm
-from autocompyute.tensor import Tensor, _wrap
+from autocompyute.tensor import Tensor
 
 __all__ = ["Dataloader"]
 
@@ -90,7 +91,7 @@ class Dataloader:
                     if source not in orders:
                         orders[source] = move_array(order, source)
                     selected = array[orders[source][start : start + size]]
-                batch_tensors.append(_wrap(move_array(selected, self.device)))
+                batch_tensors.append(wrap(move_array(selected, self.device)))
             yield tuple(batch_tensors)
 
     def __call__(self) -> Iterator[tuple[Tensor, ...]]:

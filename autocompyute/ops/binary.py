@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from autocompyute.autograd.op import Op
+from autocompyute.autograd.op import Op, apply, apply2
+from autocompyute.ops.promotion import float_operand, promote
 
-__all__ = ["Add", "Div", "Maximum", "Minimum", "Mul", "Pow", "PowTensor", "Sub"]
+if TYPE_CHECKING:
+    from autocompyute.tensor import Tensor
+
+__all__ = [
+    "Add",
+    "Div",
+    "Maximum",
+    "Minimum",
+    "Mul",
+    "Pow",
+    "PowTensor",
+    "Sub",
+    "apply_promoted",
+    "maximum",
+    "minimum",
+]
 
 
 class Add(Op):
@@ -154,3 +170,32 @@ def _select_backward(op: Op, grad: Any) -> tuple[Any, Any]:
     grad_x1 = grad * weight_x1 if op.needs_grad[0] else None
     grad_x2 = grad * (1 - weight_x1) if op.needs_grad[1] else None
     return grad_x1, grad_x2
+
+
+def maximum(x1: Tensor, x2: Any) -> Tensor:
+    """Elementwise maximum (ties split the gradient evenly); dtypes are promoted."""
+    return apply2(Maximum, *promote(x1, x2))
+
+
+def minimum(x1: Tensor, x2: Any) -> Tensor:
+    """Elementwise minimum (ties split the gradient evenly); dtypes are promoted."""
+    return apply2(Minimum, *promote(x1, x2))
+
+
+def apply_promoted(op_type: type[Op], tensor: Tensor, other: Any, reflected: bool) -> Tensor:
+    """The compiled operators' slow path: promotes the operands, then applies `op_type`.
+
+    `reflected` means `other op tensor` (as in `__radd__`). True division and float powers
+    compute in floats; `tensor ** scalar` keeps the scalar exponent as a constant of `Pow`.
+    """
+    if op_type is Pow:
+        if not reflected and type(other) in (int, float, bool):
+            base = float_operand(tensor) if type(other) is float else tensor
+            return apply(Pow, base, exp=other)
+        op_type = PowTensor
+    first, second = promote(tensor, other)
+    if op_type is Div or (op_type is PowTensor and type(second) is float):
+        first, second = float_operand(first), float_operand(second)
+    if reflected:
+        return apply2(op_type, second, first)
+    return apply2(op_type, first, second)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from autocompyute.autograd.op import Op
-from autocompyute.backend import Device, device_of, move_array
+from autocompyute.autograd.op import Op, apply, wrap
+from autocompyute.backend import Device, DeviceLike, device_of, get_device, move_array
+from autocompyute.dtypes import to_dtype
 
-__all__ = ["AsType", "ToDevice"]
+if TYPE_CHECKING:
+    from autocompyute.tensor import Tensor
+
+__all__ = ["AsType", "ToDevice", "as_type", "to_device"]
 
 
 class AsType(Op):
@@ -32,3 +36,29 @@ class ToDevice(Op):
     def backward(self, grad: Any) -> Any:
         (device,) = self.saved
         return move_array(grad, device)
+
+
+def as_type(x: Tensor, dtype: Any) -> Tensor:
+    """Returns `x` cast to `dtype` (itself when it already has it).
+
+    Casts between float dtypes are differentiable; casts to integer or bool dtypes give a
+    tensor without gradient.
+    """
+    target = to_dtype(dtype)
+    if target == x.data.dtype:
+        return x
+    if target.kind != "f":
+        return wrap(x.data.astype(target))
+    return apply(AsType, x, dtype=target)
+
+
+def to_device(x: Tensor, device: DeviceLike) -> Tensor:
+    """Returns `x` on `device` (itself when it is already there); gradients flow back."""
+    target = get_device(device)
+    if device_of(x.data) == target:
+        return x
+    if x.req_grad:
+        return apply(ToDevice, x, device=target)
+    moved = wrap(move_array(x.data, target))
+    moved.label = x.label
+    return moved

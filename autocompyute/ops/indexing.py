@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy
 
-from autocompyute import _engine
-from autocompyute.autograd.op import Op
+from autocompyute._engine import IndexedGradient, TensorCore
+from autocompyute.autograd.op import Op, apply
 from autocompyute.backend import device_of, move_array
 from autocompyute.ops.shapes import normalize_dim
 
@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
 
 __all__ = ["Index", "getitem", "iter_dim", "split"]
-
-apply = _engine.apply
-_TensorCore = _engine.TensorCore
 
 
 class Index(Op):
@@ -35,7 +32,7 @@ class Index(Op):
     def backward(self, grad: Any) -> Any:
         # Only the selected elements get a gradient: the engine adds `grad` into the input's
         # buffer at `key` (summing repeats when integer index arrays may repeat an element).
-        return _engine.IndexedGradient(self.kwargs["key"], grad, self.kwargs["accumulate"])
+        return IndexedGradient(self.kwargs["key"], grad, self.kwargs["accumulate"])
 
 
 def getitem(x: Tensor, key: Any) -> Tensor:
@@ -63,10 +60,10 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     if key_type is int:  # the common remaining case, checked without the full walk
         shape = x.data.shape
         if shape and -shape[0] <= key < shape[0]:
-            return apply(Index, x, key=(key,), accumulate=False)  # type: ignore[no-any-return]
+            return apply(Index, x, key=(key,), accumulate=False)
     parts = key if key_type is tuple else (key,)
     normalized, accumulate = _normalize_key(x.data, parts)
-    return apply(Index, x, key=normalized, accumulate=accumulate)  # type: ignore[no-any-return]
+    return apply(Index, x, key=normalized, accumulate=accumulate)
 
 
 def _normalize_key(data: Any, parts: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
@@ -131,7 +128,7 @@ def _normalize_key(data: Any, parts: tuple[Any, ...]) -> tuple[tuple[Any, ...], 
 
 def _index_array(part: Any, data: Any) -> Any:
     """Returns an index tensor, list or array as an integer or bool array on data's device."""
-    if isinstance(part, _TensorCore):
+    if isinstance(part, TensorCore):
         part = part.data
     elif not hasattr(part, "dtype") or isinstance(part, numpy.generic):
         try:

@@ -7,18 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy
 
-from autocompyute import _engine
-from autocompyute.autograd.op import Op
+from autocompyute.autograd.op import Op, apply
 from autocompyute.backend import device_of
-from autocompyute.dtypes import default_float
+from autocompyute.ops.cast import as_type
+from autocompyute.ops.promotion import constant, is_tensor, promote_all, result_dtype
 from autocompyute.ops.shapes import normalize_dim
 
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
 
 __all__ = ["Concat", "Stack", "Where", "concat", "stack", "where"]
-
-apply = _engine.apply
 
 
 class Concat(Op):
@@ -84,13 +82,13 @@ def concat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     >>> ac.concat([ac.zeros(2, 3), ac.ones(1, 3)]).shape
     (3, 3)
     """
-    inputs = tensors if _uniform(tensors) else _joinable(tensors, "concat")
+    inputs = promote_all(tensors, "concat")
     ndim = inputs[0].data.ndim
     if ndim == 0:
         raise ValueError("concat: 0-d tensors cannot be concatenated; use stack")
     axis = dim if type(dim) is int and 0 <= dim < ndim else normalize_dim(dim, ndim, "concat")
     try:
-        return apply(Concat, *inputs, dim=axis)  # type: ignore[no-any-return]
+        return apply(Concat, *inputs, dim=axis)
     except ValueError:  # NumPy rejected the shapes: say which, in our words
         shapes = [t.shape for t in inputs]
         raise ValueError(
@@ -113,64 +111,12 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     >>> ac.stack([ac.zeros(2, 3), ac.ones(2, 3)], dim=1).shape
     (2, 2, 3)
     """
-    inputs = tensors if _uniform(tensors) else _joinable(tensors, "stack")
+    inputs = promote_all(tensors, "stack")
     shapes = [t.shape for t in inputs]
     if any(s != shapes[0] for s in shapes):
         raise ValueError(f"stack: tensors must all have the same shape, got shapes {shapes}")
     axis = normalize_dim(dim, len(shapes[0]) + 1, "stack")
-    return apply(Stack, *inputs, dim=axis)  # type: ignore[no-any-return]
-
-
-def _joinable(values: Sequence[Any], function_name: str) -> list[Tensor]:
-    """Returns the values as tensors on one device with one promoted dtype."""
-    from autocompyute.tensor import Tensor
-
-    if isinstance(values, Tensor):
-        raise TypeError(f"{function_name}: expected a sequence of tensors, got a single tensor")
-    values = list(values)
-    if not values:
-        raise ValueError(f"{function_name}: expected at least one tensor, got none")
-    first = next((v for v in values if isinstance(v, Tensor)), None)
-    device = None if first is None else device_of(first.data)
-    tensors = [v if isinstance(v, Tensor) else Tensor(v, device=device) for v in values]
-    devices = [str(device_of(t.data)) for t in tensors]
-    if len(set(devices)) > 1:
-        raise RuntimeError(
-            f"{function_name}: expected all tensors on one device, got devices {devices}; "
-            f"move them with .to(device)"
-        )
-    dtype = _promoted_dtype([t.dtype for t in tensors], [])
-    return [t.as_type(dtype) for t in tensors]
-
-
-def _uniform(values: Sequence[Any]) -> bool:
-    """Whether `values` is a non-empty list or tuple of tensors of one dtype and array type."""
-    if (type(values) is not list and type(values) is not tuple) or not values:
-        return False
-    first = values[0]
-    if not isinstance(first, _engine.TensorCore):
-        return False
-    dtype, array_type = first.dtype, type(first.data)
-    for value in values:
-        if (
-            not isinstance(value, _engine.TensorCore)
-            or value.dtype is not dtype
-            or (type(value.data) is not array_type)
-        ):
-            return False
-    return True
-
-
-def _promoted_dtype(dtypes: list[Any], scalars: list[Any]) -> Any:
-    """The result dtype of tensors of `dtypes` combined with Python `scalars` (see dtypes.py)."""
-    float_dtypes = [d for d in dtypes if d.kind == "f"]
-    if float_dtypes:
-        return numpy.result_type(*float_dtypes)
-    if any(isinstance(s, float) for s in scalars):
-        return default_float
-    if dtypes:
-        return numpy.result_type(*dtypes, *scalars)
-    return numpy.dtype(bool if all(isinstance(s, bool) for s in scalars) else "int64")
+    return apply(Stack, *inputs, dim=axis)
 
 
 def where(condition: Any, x1: Any, x2: Any) -> Tensor:
@@ -190,30 +136,28 @@ def where(condition: Any, x1: Any, x2: Any) -> Tensor:
     >>> ac.where(x > 0, x, 0.0)
     Tensor([0.0000, 2.0000], dtype=float32, device=cpu)
     """
-    from autocompyute.tensor import Tensor
-
     operands = (condition, x1, x2)
-    arrays = [v.data if isinstance(v, Tensor) else v for v in operands if hasattr(v, "dtype")]
+    arrays = [v.data if is_tensor(v) else v for v in operands if hasattr(v, "dtype")]
     devices = {str(device_of(a)) for a in arrays if not isinstance(a, numpy.generic)}
     if len(devices) > 1:
         raise RuntimeError(
             f"where: expected condition, x1 and x2 on one device, got devices {sorted(devices)}"
         )
     device = devices.pop() if devices else None
-    if not isinstance(condition, Tensor):
-        condition = Tensor(condition, device=device)
+    if not is_tensor(condition):
+        condition = constant(condition, device)
     if condition.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got dtype {condition.dtype}")
     values = []
     for value in (x1, x2):
         if isinstance(value, numpy.generic):
             value = value.item()
-        if not isinstance(value, Tensor | int | float):
-            value = Tensor(value, device=device)
+        if not is_tensor(value) or isinstance(value, int | float):
+            value = constant(value, device)
         values.append(value)
-    tensors = [v for v in values if isinstance(v, Tensor)]
-    scalars = [v for v in values if not isinstance(v, Tensor)]
-    dtype = _promoted_dtype([t.dtype for t in tensors], scalars)
+    tensors = [v for v in values if is_tensor(v)]
+    scalars = [v for v in values if not is_tensor(v)]
+    dtype = result_dtype([t.dtype for t in tensors], scalars)
     # Scalars become NumPy scalars of the result dtype, which both NumPy and CuPy take as is.
-    x1, x2 = (v.as_type(dtype) if isinstance(v, Tensor) else dtype.type(v) for v in values)
-    return apply(Where, condition, x1, x2)  # type: ignore[no-any-return]
+    x1, x2 = (as_type(v, dtype) if is_tensor(v) else dtype.type(v) for v in values)
+    return apply(Where, condition, x1, x2)

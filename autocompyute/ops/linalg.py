@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy
 
-from autocompyute import _engine
-from autocompyute.autograd.op import Op
+from autocompyute.autograd.op import Op, apply
+from autocompyute.ops.promotion import promote_all
 
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
@@ -176,27 +176,9 @@ def einsum(subscripts: str, *tensors: Any) -> Tensor:
         raise TypeError(f"einsum: subscripts must be a string, got {type(subscripts).__name__}")
     if not tensors:
         raise ValueError("einsum: needs at least one operand")
-    operands = _promote_operands(tensors)
+    operands = promote_all(tensors, "einsum")
     terms, output, shapes = _parse(subscripts, [x.data.shape for x in operands])
-    out: Tensor = _engine.apply(Einsum, *operands, terms=terms, output=output, shapes=shapes)
-    return out
-
-
-def _promote_operands(tensors: tuple[Any, ...]) -> list[Tensor]:
-    tensor_class = _tensor_module.Tensor
-    like = next((x for x in tensors if isinstance(x, tensor_class)), None)
-    operands = [
-        x
-        if isinstance(x, tensor_class)
-        else (_tensor_module.as_tensor(x, like) if like is not None else tensor_class(x))
-        for x in tensors
-    ]
-    dtypes = [x.data.dtype for x in operands]
-    if all(dtype == dtypes[0] for dtype in dtypes):
-        return operands
-    floats = [dtype for dtype in dtypes if dtype.kind == "f"]
-    target = numpy.result_type(*(floats or dtypes))
-    return [x if x.data.dtype == target else x.as_type(target) for x in operands]
+    return apply(Einsum, *operands, terms=terms, output=output, shapes=shapes)
 
 
 def _parse(
@@ -316,7 +298,3 @@ def _output(
                 f"einsum: output subscript {label!r} appears more than once in {subscripts!r}"
             )
     return before + (ellipsis_labels if has_ellipsis else "") + after
-
-
-# Imported last: tensor.py imports this module while it is being set up.
-import autocompyute.tensor as _tensor_module  # noqa: E402

@@ -1,6 +1,6 @@
 """Ops that reshape or rearrange elements: reshape, permute, expand, pad, tile, contiguous.
 
-Indexing lives in `indexing.py`, concat/stack/where in `joining.py` (re-exported here).
+Indexing lives in `indexing.py`, concat/stack/where in `joining.py`.
 
 The ops work on raw arrays; the functions below them validate arguments (errors name the
 function), resolve dims and shapes, and apply the ops to tensors. View-like ops (reshape,
@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy
 
-from autocompyute import _engine
-from autocompyute.autograd.op import Op
+from autocompyute.autograd.op import Op, apply
 from autocompyute.ops.shapes import normalize_dim, normalize_dims
 
 if TYPE_CHECKING:
@@ -30,23 +29,14 @@ __all__ = [
     "Permute",
     "Reshape",
     "Tile",
-    "concat",
     "contiguous",
     "expand",
     "flatten",
-    "getitem",
-    "iter_dim",
     "pad",
-    "split",
     "squeeze",
-    "stack",
     "tile",
     "unsqueeze",
-    "where",
 ]
-
-apply = _engine.apply
-_TensorCore = _engine.TensorCore
 
 
 class Reshape(Op):
@@ -156,7 +146,7 @@ def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     if not removed:
         return x
     new_shape = tuple(size for i, size in enumerate(shape) if i not in removed)
-    return apply(Reshape, x, shape=new_shape)  # type: ignore[no-any-return]
+    return apply(Reshape, x, shape=new_shape)
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
@@ -176,7 +166,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     shape = x.shape
     position = normalize_dim(dim, len(shape) + 1, "unsqueeze")
     new_shape = (*shape[:position], 1, *shape[position:])
-    return apply(Reshape, x, shape=new_shape)  # type: ignore[no-any-return]
+    return apply(Reshape, x, shape=new_shape)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -199,7 +189,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start = normalize_dim(start_dim, ndim, "flatten")
     end = normalize_dim(end_dim, ndim, "flatten")
     if ndim == 0:
-        return apply(Reshape, x, shape=(1,))  # type: ignore[no-any-return]
+        return apply(Reshape, x, shape=(1,))
     if start > end:
         raise ValueError(
             f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a tensor of "
@@ -208,7 +198,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if start == end:
         return x
     new_shape = (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
-    return apply(Reshape, x, shape=new_shape)  # type: ignore[no-any-return]
+    return apply(Reshape, x, shape=new_shape)
 
 
 def expand(x: Tensor, *shape: Any) -> Tensor:
@@ -259,7 +249,7 @@ def expand(x: Tensor, *shape: Any) -> Tensor:
             )
     if tuple(target) == old_shape:
         return x
-    return apply(Expand, x, shape=tuple(target))  # type: ignore[no-any-return]
+    return apply(Expand, x, shape=tuple(target))
 
 
 def contiguous(x: Tensor) -> Tensor:
@@ -278,7 +268,7 @@ def contiguous(x: Tensor) -> Tensor:
     """
     if x.data.flags.c_contiguous:
         return x
-    return apply(Contiguous, x)  # type: ignore[no-any-return]
+    return apply(Contiguous, x)
 
 
 def pad(x: Tensor, padding: Sequence[Sequence[int]], value: float = 0.0) -> Tensor:
@@ -320,7 +310,7 @@ def pad(x: Tensor, padding: Sequence[Sequence[int]], value: float = 0.0) -> Tens
     pairs = [(0, 0)] * (ndim - len(pairs)) + pairs
     if not any(before or after for before, after in pairs):
         return x
-    return apply(Pad, x, pairs=tuple(pairs), value=value)  # type: ignore[no-any-return]
+    return apply(Pad, x, pairs=tuple(pairs), value=value)
 
 
 def tile(x: Tensor, *repeats: Any) -> Tensor:
@@ -345,9 +335,4 @@ def tile(x: Tensor, *repeats: Any) -> Tensor:
     repeats = tuple(int(r) for r in repeats)
     if len(repeats) <= x.ndim and all(r == 1 for r in repeats):
         return x
-    return apply(Tile, x, repeats=repeats)  # type: ignore[no-any-return]
-
-
-# Re-exported: Tensor methods and the top-level package import these from here.
-from autocompyute.ops.indexing import getitem, iter_dim, split  # noqa: E402
-from autocompyute.ops.joining import concat, stack, where  # noqa: E402
+    return apply(Tile, x, repeats=repeats)

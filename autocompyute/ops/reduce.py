@@ -10,8 +10,8 @@ import builtins
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from autocompyute import _engine
-from autocompyute.autograd.op import Op
+from autocompyute.autograd.op import Op, apply, wrap
+from autocompyute.ops.promotion import float_operand
 from autocompyute.ops.shapes import normalize_dim, normalize_dims
 
 if TYPE_CHECKING:
@@ -248,9 +248,7 @@ def var(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> 
     """
     dims = normalize_dims(dim, x.data.ndim, "var")
     _check_ddof(ddof, "var")
-    return _engine.apply(
-        Var, _tensor_module._float_operand(x), dims=dims, ddof=ddof, keepdims=keepdims
-    )
+    return apply(Var, float_operand(x), dims=dims, ddof=ddof, keepdims=keepdims)
 
 
 def std(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> Tensor:
@@ -264,9 +262,7 @@ def std(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> 
     """
     dims = normalize_dims(dim, x.data.ndim, "std")
     _check_ddof(ddof, "std")
-    return _engine.apply(
-        Std, _tensor_module._float_operand(x), dims=dims, ddof=ddof, keepdims=keepdims
-    )
+    return apply(Std, float_operand(x), dims=dims, ddof=ddof, keepdims=keepdims)
 
 
 def max(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
@@ -334,7 +330,7 @@ def logsumexp(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
     1000.693
     """
     dims = normalize_dims(dim, x.data.ndim, "logsumexp")
-    return _engine.apply(LogSumExp, _tensor_module._float_operand(x), dims=dims, keepdims=keepdims)
+    return apply(LogSumExp, float_operand(x), dims=dims, keepdims=keepdims)
 
 
 def _extremum(op: type[Op], x: Tensor, dim: Dim, keepdims: bool, name: str) -> Tensor:
@@ -346,7 +342,7 @@ def _extremum(op: type[Op], x: Tensor, dim: Dim, keepdims: bool, name: str) -> T
                 f"{name}: cannot reduce over dim {d}, which has size 0 (input shape {shape}); "
                 f"the {name}imum of no elements is undefined"
             )
-    return _engine.apply(op, x, dims=dims, keepdims=keepdims)
+    return apply(op, x, dims=dims, keepdims=keepdims)
 
 
 def _arg_extremum(x: Tensor, dim: int | None, keepdims: bool, name: str) -> Tensor:
@@ -358,13 +354,9 @@ def _arg_extremum(x: Tensor, dim: int | None, keepdims: bool, name: str) -> Tens
         where = "an empty tensor" if axis is None else f"dim {axis}, which has size 0"
         raise ValueError(f"{name}: cannot search {where} (input shape {data.shape})")
     method = data.argmax if name == "argmax" else data.argmin
-    return _tensor_module._wrap(method(axis=axis, keepdims=keepdims))
+    return wrap(method(axis=axis, keepdims=keepdims))
 
 
 def _check_ddof(ddof: Any, name: str) -> None:
     if isinstance(ddof, bool) or not isinstance(ddof, int | float) or ddof < 0:
         raise ValueError(f"{name}: ddof must be a non-negative number, got {ddof!r}")
-
-
-# Imported last: tensor.py imports this module while it is being set up.
-import autocompyute.tensor as _tensor_module  # noqa: E402

@@ -479,6 +479,18 @@ def apply(type op_type, *inputs, **kwargs):
     return _finish(op, result)
 
 
+def wrap(object data):
+    """Returns a tensor (of the registered class) holding the array `data` as is, outside the graph.
+
+    NumPy scalars become 0-d arrays; anything else is stored without a check or copy.
+    """
+    if type(data) is not _numpy_ndarray and isinstance(data, numpy.generic):
+        data = numpy.asarray(data)
+    cdef TensorCore out = <TensorCore>_new_instance(_tensor_type)
+    out._data = data
+    return out
+
+
 def apply1(type op_type, object x):
     """apply() for a one-input op without keyword arguments (the fast path)."""
     return _apply1(op_type, x)

@@ -6,9 +6,10 @@ import math
 from typing import Any
 
 from autocompyute.autograd.op import Op
+from autocompyute.ops.promotion import float_operand
 from autocompyute.ops.shapes import normalize_dim
 from autocompyute.ops.unary import ReLU, Sigmoid, Tanh
-from autocompyute.tensor import Tensor, _float_operand
+from autocompyute.tensor import Tensor
 
 __all__ = ["gelu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "tanh"]
 
@@ -117,7 +118,7 @@ def gelu(x: Tensor) -> Tensor:
     >>> gelu(ac.tensor([0.0, 1.0]))
     Tensor([0.0000, 0.8412], dtype=float32, device=cpu)
     """
-    return GELU.apply(_float_operand(x))
+    return GELU.apply(float_operand(x))
 
 
 def relu(x: Tensor) -> Tensor:
@@ -141,17 +142,17 @@ def leaky_relu(x: Tensor, alpha: float = 0.01) -> Tensor:
     >>> leaky_relu(ac.tensor([-1.0, 2.0]), alpha=0.1)
     Tensor([-0.1000,  2.0000], dtype=float32, device=cpu)
     """
-    return LeakyReLU.apply(_float_operand(x), alpha=float(alpha))
+    return LeakyReLU.apply(float_operand(x), alpha=float(alpha))
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """Logistic sigmoid `1 / (1 + exp(-x))`, elementwise."""
-    return Sigmoid.apply(_float_operand(x))
+    return Sigmoid.apply(float_operand(x))
 
 
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent, elementwise."""
-    return Tanh.apply(_float_operand(x))
+    return Tanh.apply(float_operand(x))
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
@@ -169,7 +170,7 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
     Tensor([0.5000, 0.5000], dtype=float32, device=cpu)
     """
     resolved = normalize_dim(dim, x.ndim, "softmax")
-    return Softmax.apply(_float_operand(x), dim=resolved)
+    return Softmax.apply(float_operand(x), dim=resolved)
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
@@ -187,4 +188,4 @@ def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     Tensor([     0.0000, -10000.0000], dtype=float32, device=cpu)
     """
     resolved = normalize_dim(dim, x.ndim, "log_softmax")
-    return LogSoftmax.apply(_float_operand(x), dim=resolved)
+    return LogSoftmax.apply(float_operand(x), dim=resolved)

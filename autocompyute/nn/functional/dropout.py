@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from autocompyute.autograd.op import Op
-from autocompyute.factories import _generator
+from autocompyute.factories import random_generator
 from autocompyute.tensor import Tensor
 
 __all__ = ["dropout", "random_keep_mask"]
@@ -32,7 +32,7 @@ def random_keep_mask(shape: tuple[int, ...], p: float, like: Tensor) -> Any:
 
     Draws from the library's per-device generator, so `set_random_seed` makes it reproducible.
     """
-    draws = _generator(like.device).random(shape, dtype="float32")
+    draws = random_generator(like.device).random(shape, dtype="float32")
     return draws >= p
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from autocompyute.autograd.op import Op
-from autocompyute.tensor import Tensor, _float_operand
+from autocompyute.ops.promotion import float_operand
+from autocompyute.tensor import Tensor
 
 __all__ = ["bce_loss", "cross_entropy_loss", "mse_loss"]
 
@@ -164,7 +165,7 @@ def _check_same_shape(logits: Tensor, targets: Tensor, function: str) -> None:
 
 
 def _float_pair(logits: Tensor, targets: Tensor, function: str) -> tuple[Tensor, Tensor]:
-    logits = _float_operand(logits)
+    logits = float_operand(logits)
     if targets.dtype != logits.dtype:
         targets = targets.as_type(logits.dtype)
     return logits, targets
@@ -220,7 +221,7 @@ def cross_entropy_loss(
         raise ValueError(
             f"cross_entropy_loss: label_smoothing must be in [0, 1], got {label_smoothing}"
         )
-    logits = _float_operand(logits)
+    logits = float_operand(logits)
     kind = targets.dtype.kind
     if kind in "iu":
         if targets.shape != logits.shape[:-1]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-import autocompyute as ac
+from autocompyute import factories
 from autocompyute.nn.module import Module, Parameter
 
 
@@ -17,7 +17,7 @@ def uniform_parameter(shape: tuple[int, ...], fan_in: int, label: str) -> Parame
         label: name shown in graph drawings ("Weights" or "Biases").
     """
     bound = 1.0 / math.sqrt(fan_in)
-    return Parameter(ac.randu(*shape, low=-bound, high=bound), label=label)
+    return Parameter(factories.randu(*shape, low=-bound, high=bound), label=label)
 
 
 class WeightsAndBiases(Module):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from autocompyute.autograd.op import wrap
 from autocompyute.nn.functional.attention import scaled_dot_product_attention
 from autocompyute.nn.layers.linear import Linear
 from autocompyute.nn.module import Buffer, Module
-from autocompyute.tensor import Tensor, _wrap
+from autocompyute.tensor import Tensor
 
 __all__ = ["MultiHeadSelfAttention"]
 
@@ -78,7 +79,7 @@ class MultiHeadSelfAttention(Module):
                     f"MultiHeadSelfAttention: input length {length} exceeds the mask's "
                     f"{self.mask.shape[0]} positions"
                 )
-            mask = _wrap(self.mask.data[:length, :length])
+            mask = wrap(self.mask.data[:length, :length])
         head_shape = (batch, length, self.n_heads, self.in_dim // self.n_heads)
         # (B, T, E) -> (B, H, T, head_dim) for each projection
         q, k, v = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import autocompyute as ac
+from autocompyute import factories
 from autocompyute.nn.functional.embedding import embedding
 from autocompyute.nn.module import Module, Parameter
 from autocompyute.tensor import Tensor
@@ -23,6 +23,7 @@ class Embedding(Module):
     Shapes:
         integer input (...) -> output (..., emb_dim).
 
+    >>> import autocompyute as ac
     >>> Embedding(10, 4)(ac.tensor([[1, 2, 3]])).shape
     (1, 3, 4)
     """
@@ -32,7 +33,7 @@ class Embedding(Module):
         if n_emb < 1 or emb_dim < 1:
             raise ValueError(f"Embedding: n_emb and emb_dim must be >= 1, got {n_emb}, {emb_dim}")
         self.n_emb, self.emb_dim = n_emb, emb_dim
-        self.w = Parameter(ac.randn(n_emb, emb_dim), label="Weights")
+        self.w = Parameter(factories.randn(n_emb, emb_dim), label="Weights")
 
     @property
     def weight(self) -> Parameter:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import autocompyute as ac
+from autocompyute import factories
 from autocompyute.nn.functional.normalization import batchnorm, layernorm
 from autocompyute.nn.module import Buffer, Module, Parameter
 from autocompyute.tensor import Tensor
@@ -32,6 +32,7 @@ class Batchnorm(Module):
     Shapes:
         input (B, C) or (B, C, ...) -> output of the same shape.
 
+    >>> import autocompyute as ac
     >>> Batchnorm(3)(ac.randn(4, 3, 5)).shape
     (4, 3, 5)
     """
@@ -39,10 +40,10 @@ class Batchnorm(Module):
     def __init__(self, in_dim: int, eps: float = 1e-5, m: float = 0.1) -> None:
         super().__init__()
         self.in_dim, self.eps, self.m = in_dim, eps, m
-        self.w = Parameter(ac.ones(in_dim), label="Weights")
-        self.b = Parameter(ac.zeros(in_dim), label="Biases")
-        self.rmean = Buffer(ac.zeros(in_dim), label="Running mean")
-        self.rvar = Buffer(ac.ones(in_dim), label="Running variance")
+        self.w = Parameter(factories.ones(in_dim), label="Weights")
+        self.b = Parameter(factories.zeros(in_dim), label="Biases")
+        self.rmean = Buffer(factories.zeros(in_dim), label="Running mean")
+        self.rvar = Buffer(factories.ones(in_dim), label="Running variance")
 
     def forward(self, x: Tensor) -> Tensor:
         return batchnorm(x, self.rmean, self.rvar, self.w, self.b, self.m, self.eps, self.training)
@@ -65,6 +66,7 @@ class Layernorm(Module):
     Shapes:
         input (..., *normalized_shape) -> output of the same shape.
 
+    >>> import autocompyute as ac
     >>> Layernorm(8)(ac.randn(2, 5, 8)).shape
     (2, 5, 8)
     """
@@ -75,8 +77,8 @@ class Layernorm(Module):
             (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         )
         self.normalized_shape, self.eps = shape, eps
-        self.w = Parameter(ac.ones(*shape), label="Weights")
-        self.b = Parameter(ac.zeros(*shape), label="Biases")
+        self.w = Parameter(factories.ones(*shape), label="Weights")
+        self.b = Parameter(factories.zeros(*shape), label="Biases")
 
     def forward(self, x: Tensor) -> Tensor:
         return layernorm(x, self.w, self.b, self.eps)

@@ -8,10 +8,11 @@ product before the time loop; the loop itself is built from differentiable tenso
 
 from __future__ import annotations
 
-import autocompyute as ac
+from autocompyute import factories
 from autocompyute.nn.functional.linear import linear
 from autocompyute.nn.layers._weights import uniform_parameter
 from autocompyute.nn.module import Module, Parameter
+from autocompyute.ops import joining
 from autocompyute.tensor import Tensor
 
 __all__ = ["GRU", "LSTM", "RNN"]
@@ -57,10 +58,10 @@ class _Recurrent(Module):
         return linear(x, self.w_ih, bias)
 
     def _initial_state(self, x: Tensor) -> Tensor:
-        return ac.zeros(x.shape[0], self.h_dim, dtype=x.dtype, device=x.device)
+        return factories.zeros(x.shape[0], self.h_dim, dtype=x.dtype, device=x.device)
 
     def _result(self, states: list[Tensor]) -> Tensor:
-        return ac.stack(states, dim=1) if self.return_seq else states[-1]
+        return joining.stack(states, dim=1) if self.return_seq else states[-1]
 
     def extra_repr(self) -> str:
         return (
