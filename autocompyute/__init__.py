@@ -8,7 +8,7 @@ array([2., 4., 6.], dtype=float32)
 """
 
 from autocompyute import autograd as autograd
-from autocompyute import nn
+from autocompyute import nn, optim, utils
 from autocompyute._version import __version__ as __version__
 from autocompyute.autograd import Op, no_autograd_tracking, no_grad
 from autocompyute.backend import Device, cuda_available
@@ -70,6 +70,7 @@ __all__ = [
     "no_grad",
     "ones",
     "ones_like",
+    "optim",
     "randi",
     "randi_like",
     "randn",
@@ -81,6 +82,7 @@ __all__ = [
     "set_random_seed",
     "stack",
     "tensor",
+    "utils",
     "where",
     "zeros",
     "zeros_like",
