@@ -14,12 +14,13 @@ cdef class TensorCore:
 
 
 cdef class OpNode:
-    cdef public tuple parents        # inputs as given to apply: TensorCores or plain constants
-    cdef public tuple saved          # arrays saved by forward for backward (save_for_backward)
-    cdef public tuple needs_grad     # per input: whether backward must return its gradient
-    cdef public object kwargs        # keyword arguments passed to forward (read-only mapping)
-    cdef public object xp            # array module of the inputs (numpy or cupy)
-    cdef public long long seq        # creation sequence number, increasing over the process
+    # Read-only from Python: the engine indexes parents/needs_grad without checks.
+    cdef readonly tuple parents      # inputs as given to apply: TensorCores or plain constants
+    cdef readonly tuple saved        # arrays saved by forward for backward (save_for_backward)
+    cdef readonly tuple needs_grad   # per input: whether backward must return its gradient
+    cdef readonly object kwargs      # keyword arguments passed to forward (read-only mapping)
+    cdef readonly object xp          # array module of the inputs (numpy or cupy)
+    cdef readonly long long seq      # creation sequence number, increasing over the process
     cdef bint recording              # part of a graph (False under no-grad or constant inputs)
     cdef bint released               # backward ran without retain_graph and freed this node
     cdef object grad_buffer          # gradient w.r.t. the output, accumulated during backward
@@ -27,3 +28,5 @@ cdef class OpNode:
     cdef Py_ssize_t pending          # consumers that have yet to deliver their gradient
     cdef unsigned long long visit_mark  # id of the backward pass that last reached this node
     cdef object retained_output      # weakref to the output tensor that called retain_grad()
+    cdef bint holds_objects          # keeps user objects (or a node that does): GC-tracked
+    cdef unsigned long long active_pass  # id of the backward pass using this node now, 0 if idle

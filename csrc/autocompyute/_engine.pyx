@@ -34,20 +34,8 @@ cdef unsigned long long _pass_id = 0
 cdef tuple _empty_tuple = ()
 
 
-cdef extern from "Python.h":
-    void PyObject_GC_UnTrack(void* obj)
-
-
-cdef inline object _new_instance(type cls):
-    """Allocates an instance of `cls` without calling `__init__` (fields start as None/0).
-
-    Python subclasses (Tensor, the ops) are garbage-collector types, but graph nodes never form
-    reference cycles: outputs point at inputs, never back. Untracking them keeps the collector's
-    scans, which otherwise grow with the graph and cost more than small ops, off the hot path.
-    """
-    obj = (<PyTypeObject*>cls).tp_new(cls, <PyObject*>_empty_tuple, NULL)
-    PyObject_GC_UnTrack(<void*>obj)
-    return obj
+include "gc_tracking.pxi"
+include "thread_safety.pxi"
 
 
 def set_array_module_resolver(resolver):
@@ -96,10 +84,23 @@ cdef type _Index = None
 cdef object _getitem_fallback = None  # (tensor, key) -> Tensor, for keys needing conversion
 
 
+cdef _check_op_type(str where, object op_type):
+    if not (isinstance(op_type, type) and issubclass(op_type, OpNode)):
+        raise TypeError(f"{where}: expected an op class (a subclass of Op), got {op_type!r}")
+
+
+cdef _check_callable(str where, object function):
+    if not callable(function):
+        raise TypeError(f"{where}: expected a callable, got {function!r}")
+
+
 def register_arithmetic(type add, type sub, type mul, type div, type matmul, type neg,
                         type power, binary_fallback):
     """Registers the op classes behind + - * / @ unary- ** and the dtype-promoting fallback."""
     global _Add, _Sub, _Mul, _Div, _MatMul, _Neg, _Pow, _binary_fallback
+    for op_type in (add, sub, mul, div, matmul, neg, power):
+        _check_op_type("register_arithmetic", op_type)
+    _check_callable("register_arithmetic", binary_fallback)
     _Add, _Sub, _Mul, _Div, _MatMul, _Neg, _Pow = add, sub, mul, div, matmul, neg, power
     _binary_fallback = binary_fallback
 
@@ -107,6 +108,8 @@ def register_arithmetic(type add, type sub, type mul, type div, type matmul, typ
 def register_indexing(type index, getitem_fallback):
     """Registers the op behind `tensor[key]` and the Python path for keys needing checks."""
     global _Index, _getitem_fallback
+    _check_op_type("register_indexing", index)
+    _check_callable("register_indexing", getitem_fallback)
     _Index, _getitem_fallback = index, getitem_fallback
 
 
@@ -180,10 +183,10 @@ cdef object _binary(type op_type, TensorCore tensor, object other, bint reflecte
 # nodes
 
 
-# Graph nodes form no reference cycles (outputs point at inputs, never back; retain_grad uses a
-# weakref), so they stay out of the cyclic garbage collector, whose scans of large graphs
-# otherwise cost more than the ops themselves.
-@cython.no_gc
+# Nodes are GC types (cycles through user objects must be collectable) but the engine untracks
+# the ones that cannot be on a cycle (gc_tracking.pxi). No tp_clear: the collector breaks such a
+# cycle at the user's object, and the engine's invariants (parents matches needs_grad) hold.
+@cython.no_gc_clear
 cdef class TensorCore:
     """Storage of a tensor: its array, gradient, creating op and whether it requires grad."""
 
@@ -194,6 +197,8 @@ cdef class TensorCore:
 
     @data.setter
     def data(self, value):
+        if type(value) is not _numpy_ndarray:
+            value = _checked_data(value)
         self._data = value
         self._dtype = None
 
@@ -209,6 +214,8 @@ cdef class TensorCore:
 
     @grad.setter
     def grad(self, value):
+        if value is not None:
+            value = _checked_grad(self, value)
         self._grad = value
         self._grad_owned = False
 
@@ -299,7 +306,44 @@ cdef class TensorCore:
         self.ctx.retained_output = weakref.ref(self)
 
 
-@cython.no_gc
+cdef object _checked_data(object value):
+    """Validates an array assigned to `.data`; NumPy subclasses (memmap) become plain arrays."""
+    if isinstance(value, (_numpy_ndarray, numpy.generic)):
+        return numpy.asarray(value)
+    if isinstance(value, TensorCore) or not (hasattr(value, "shape") and hasattr(value, "dtype")):
+        raise TypeError(
+            f"data must be a NumPy or CuPy array, got {type(value).__name__}; convert it with "
+            f"numpy.asarray (or assign tensor.data of another tensor)"
+        )
+    return value  # a CuPy (or other device) array
+
+
+cdef object _checked_grad(TensorCore tensor, object value):
+    """Validates an array assigned to `.grad`: same array type (device), dtype and shape."""
+    if isinstance(value, TensorCore):
+        value = (<TensorCore>value)._data
+    data = tensor._data
+    if type(value) is not type(data):
+        if type(data) is _numpy_ndarray and isinstance(value, (numpy.generic, _numpy_ndarray)):
+            value = numpy.asarray(value)
+        else:
+            raise TypeError(
+                f"assigned grad must be a {type(data).__name__} like the tensor's data, got "
+                f"{type(value).__name__}"
+            )
+    if value.dtype != data.dtype:
+        raise TypeError(
+            f"assigned grad has dtype {value.dtype}, but the tensor has dtype {data.dtype}"
+        )
+    if value.shape != data.shape:
+        raise ValueError(
+            f"assigned grad has shape {tuple(value.shape)}, but the tensor has shape "
+            f"{tuple(data.shape)}"
+        )
+    return value
+
+
+@cython.no_gc_clear
 cdef class OpNode:
     """Storage of one recorded operation: its inputs, saved arrays and backward-pass state."""
 
@@ -307,6 +351,13 @@ cdef class OpNode:
         """Keeps `arrays` for backward (dropped when the graph is freed). No-op without a graph."""
         if self.recording:
             self.saved = arrays
+            if not self.holds_objects and not _is_atomic(arrays, 0):
+                _mark_holds_objects(self)
+
+    def __setattr__(self, name, value):
+        PyObject_GenericSetAttr(self, name, value)
+        if not self.holds_objects and not _is_atomic(value, 0):
+            _mark_holds_objects(self)
 
     @property
     def is_released(self):
@@ -377,7 +428,7 @@ cdef object _array_module(type op_type, tuple inputs):
 cdef OpNode _new_op(type op_type, tuple inputs, object kwargs):
     """Creates the op node; records it in the graph if grad mode is on and an input requires it."""
     global _next_seq
-    cdef OpNode op = <OpNode>_new_instance(op_type)
+    cdef OpNode op = <OpNode>_new_instance(op_type, True)
     cdef Py_ssize_t n = len(inputs)
     cdef Py_ssize_t i
     cdef bint first
@@ -414,6 +465,8 @@ cdef OpNode _new_op(type op_type, tuple inputs, object kwargs):
         op.needs_grad = needs_grad
     op.parents = inputs
     op.recording = True
+    if _inputs_hold_objects(inputs) or (kwargs is not _NO_KWARGS and _kwargs_hold_objects(kwargs)):
+        op.holds_objects = True
     op.seq = _next_seq
     _next_seq += 1
     return op
@@ -423,11 +476,14 @@ cdef object _finish(OpNode op, object result):
     """Wraps forward's result in a tensor linked to `op` (when recording)."""
     if type(result) is not _numpy_ndarray:
         result = _as_array(result, op)
-    cdef TensorCore out = <TensorCore>_new_instance(_tensor_type)
+    cdef bint tracked = op.recording and op.holds_objects
+    cdef TensorCore out = <TensorCore>_new_instance(_tensor_type, not tracked)
     out._data = result
     if op.recording:
         out.ctx = op
         out._req_grad = True
+        if tracked:
+            _track(op)
     return out
 
 
@@ -458,6 +514,8 @@ def apply(type op_type, *inputs, **kwargs):
     """
     cdef Py_ssize_t n = len(inputs)
     cdef Py_ssize_t i
+    if not issubclass(op_type, OpNode):
+        _check_op_type("apply", op_type)
     if not kwargs:
         if n == 1:
             return _apply1(op_type, inputs[0])
@@ -493,11 +551,15 @@ def wrap(object data):
 
 def apply1(type op_type, object x):
     """apply() for a one-input op without keyword arguments (the fast path)."""
+    if not issubclass(op_type, OpNode):
+        _check_op_type("apply1", op_type)
     return _apply1(op_type, x)
 
 
 def apply2(type op_type, object x1, object x2):
     """apply() for a two-input op without keyword arguments (the fast path)."""
+    if not issubclass(op_type, OpNode):
+        _check_op_type("apply2", op_type)
     return _apply2(op_type, x1, x2)
 
 
@@ -522,7 +584,7 @@ cdef _raise_forward_error(type op_type, tuple arrays, error):
 
 cdef _raise_device_mismatch(type op_type, tuple inputs):
     kinds = ", ".join(
-        f"input {i}: {'cpu' if type((<TensorCore>x)._data) is _numpy_ndarray else 'cuda'}"
+        f"input {i}: {'cpu' if isinstance((<TensorCore>x)._data, _numpy_ndarray) else 'cuda'}"
         for i, x in enumerate(inputs) if isinstance(x, TensorCore)
     )
     raise RuntimeError(
@@ -623,16 +685,20 @@ cdef inline bint _exclusively_ours(object grad, object returned):
 
 
 cdef _deliver_to_leaf(TensorCore leaf, object grad, bint fresh):
-    if leaf._grad is None:
-        if not fresh:
-            grad = grad.copy()
-        leaf._grad = grad
-        leaf._grad_owned = True
-    elif leaf._grad_owned:
-        leaf._grad += grad
-    else:
-        leaf._grad = leaf._grad + grad
-        leaf._grad_owned = True
+    _lock_leaves()
+    try:
+        if leaf._grad is None:
+            if not fresh:
+                grad = grad.copy()
+            leaf._grad = grad
+            leaf._grad_owned = True
+        elif leaf._grad_owned:
+            leaf._grad += grad
+        else:
+            leaf._grad = leaf._grad + grad
+            leaf._grad_owned = True
+    finally:
+        _unlock_leaves()
 
 
 cdef _deliver_to_node(OpNode node, object grad, bint fresh):
@@ -650,8 +716,6 @@ cdef _scatter(TensorCore target, IndexedGradient indexed, OpNode node, Py_ssize_
     """Adds an IndexedGradient into the gradient buffer of `target` (its node's, or its .grad)."""
     cdef object data = target._data
     cdef OpNode child = target.ctx
-    cdef object buffer
-    cdef bint owned
     values = indexed.values
     if type(values) is not type(data) or (values.dtype is not data.dtype
                                           and values.dtype != data.dtype):
@@ -660,11 +724,27 @@ cdef _scatter(TensorCore target, IndexedGradient indexed, OpNode node, Py_ssize_
             f"{type(values).__name__} values of dtype {getattr(values, 'dtype', None)}; the "
             f"input is a {type(data).__name__} of dtype {data.dtype}"
         )
+    xp = _numpy_module if type(data) is _numpy_ndarray else _array_module_resolver(data)
+    if child is None:
+        _lock_leaves()
+        try:
+            _scatter_into(target, None, indexed, xp, node, index)
+        finally:
+            _unlock_leaves()
+    else:
+        _scatter_into(target, child, indexed, xp, node, index)
+
+
+cdef _scatter_into(TensorCore target, OpNode child, IndexedGradient indexed, object xp,
+                   OpNode node, Py_ssize_t index):
+    cdef object data = target._data
+    cdef object buffer
+    cdef bint owned
+    values = indexed.values
     if child is None:
         buffer, owned = target._grad, target._grad_owned
     else:
         buffer, owned = child.grad_buffer, child.buffer_owned
-    xp = _numpy_module if type(data) is _numpy_ndarray else _array_module_resolver(data)
     if buffer is None:
         buffer = xp.zeros(data.shape, dtype=data.dtype)
     elif not owned:
@@ -699,41 +779,52 @@ cdef list _count_consumers(OpNode root):
     _pass_id += 1
     cdef unsigned long long mark = _pass_id
     cdef list stack = [root]
-    cdef list reached = [root]
+    cdef list reached = []
     cdef OpNode node
     cdef OpNode child
     cdef tuple parents
     cdef tuple needs_grad
     cdef Py_ssize_t i
     cdef object parent
+    if root.active_pass != 0:
+        _raise_concurrent_pass(root)
+    root.active_pass = mark
+    reached.append(root)
     root.visit_mark = mark
     root.pending = 0
     root.grad_buffer = None
-    while stack:
-        node = <OpNode>stack.pop()
-        if node.released:
-            _raise_released(node)
-        parents = node.parents
-        needs_grad = node.needs_grad
-        for i in range(len(parents)):
-            if needs_grad[i] is not True:
-                continue
-            parent = parents[i]
-            child = (<TensorCore>parent).ctx
-            if child is None:
-                continue
-            if child.visit_mark != mark:
-                child.visit_mark = mark
-                child.pending = 0
-                child.grad_buffer = None
-                child.buffer_owned = False
-                stack.append(child)
-                reached.append(child)
-            child.pending += 1
+    try:
+        while stack:
+            node = <OpNode>stack.pop()
+            if node.released:
+                _raise_released(node)
+            parents = node.parents
+            needs_grad = node.needs_grad
+            for i in range(len(parents)):
+                if needs_grad[i] is not True:
+                    continue
+                parent = parents[i]
+                child = (<TensorCore>parent).ctx
+                if child is None:
+                    continue
+                if child.visit_mark != mark:
+                    if child.active_pass != 0:
+                        _raise_concurrent_pass(child)
+                    child.active_pass = mark
+                    reached.append(child)
+                    child.visit_mark = mark
+                    child.pending = 0
+                    child.grad_buffer = None
+                    child.buffer_owned = False
+                    stack.append(child)
+                child.pending += 1
+    except BaseException:
+        _release_claims(reached, mark)
+        raise
     return reached
 
 
-def run_backward(TensorCore root, object grad, bint retain_graph=False):
+def run_backward(TensorCore root not None, object grad, bint retain_graph=False):
     """Backpropagates `grad` (an array shaped like `root`) through the graph that made `root`.
 
     Nodes fire in a deterministic topological order once all their consumers have delivered.
@@ -763,6 +854,7 @@ def run_backward(TensorCore root, object grad, bint retain_graph=False):
         _raise_released(root_node)
 
     reached = _count_consumers(root_node)
+    cdef unsigned long long mark = root_node.active_pass
     root_node.grad_buffer = grad
     root_node.buffer_owned = False
     ready = [root_node]
@@ -814,10 +906,9 @@ def run_backward(TensorCore root, object grad, bint retain_graph=False):
                 node.parents = None
                 node.saved = None
                 node.released = True
+            node.active_pass = 0
     except BaseException:
-        for node in reached:
-            node.grad_buffer = None
-            node.buffer_owned = False
+        _release_claims(reached, mark)
         raise
 
 
