@@ -544,7 +544,7 @@ def wrap(object data):
     """
     if type(data) is not _numpy_ndarray and isinstance(data, numpy.generic):
         data = numpy.asarray(data)
-    cdef TensorCore out = <TensorCore>_new_instance(_tensor_type)
+    cdef TensorCore out = <TensorCore>_new_instance(_tensor_type, True)
     out._data = data
     return out
 
