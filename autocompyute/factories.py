@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy
 
 from autocompyute.backend import DeviceLike, get_device
 from autocompyute.dtypes import default_float, default_int, float32, float64, to_dtype
+from autocompyute.ops.shapes import varargs
 from autocompyute.tensor import Tensor
 
 __all__ = [
@@ -61,8 +61,7 @@ def random_generator(device: Any) -> Any:
 
 
 def _shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
-    if len(shape) == 1 and isinstance(shape[0], Sequence):
-        shape = tuple(shape[0])
+    shape = varargs(shape)
     for size in shape:
         if not isinstance(size, int | numpy.integer) or isinstance(size, bool) or size < 0:
             raise ValueError(f"{name}: invalid shape {shape}; sizes must be non-negative ints")

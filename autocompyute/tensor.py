@@ -8,7 +8,7 @@ from typing import Any
 import numpy
 
 from autocompyute import _engine, engine_setup
-from autocompyute.autograd.op import apply, apply1, wrap
+from autocompyute.autograd.op import wrap
 from autocompyute.backend import (
     Device,
     DeviceLike,
@@ -16,25 +16,8 @@ from autocompyute.backend import (
 )
 from autocompyute.conversion import to_array
 from autocompyute.dtypes import default_float
-from autocompyute.ops import binary, cast, indexing, linalg, movement, reduce
-from autocompyute.ops.movement import Permute, Reshape
-from autocompyute.ops.promotion import as_tensor, float_operand
-from autocompyute.ops.reduce import Mean, Sum
-from autocompyute.ops.shapes import normalize_dim, normalize_dims
-from autocompyute.ops.unary import (
-    Abs,
-    Clip,
-    Cos,
-    Exp,
-    Log,
-    ReLU,
-    Sigmoid,
-    Sin,
-    Sqrt,
-    Tanh,
-    Tril,
-    Triu,
-)
+from autocompyute.ops import binary, cast, comparison, indexing, linalg, movement, reduce, unary
+from autocompyute.ops.promotion import as_tensor
 
 __all__ = ["Tensor", "as_tensor"]
 
@@ -317,22 +300,22 @@ class Tensor(_engine.TensorCore):
     # ------------------------------------------------------------------ comparisons (no grad)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return wrap(self.data == _raw(self, other))
+        return comparison.eq(self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return wrap(self.data != _raw(self, other))
+        return comparison.ne(self, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return wrap(self.data < _raw(self, other))
+        return comparison.lt(self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return wrap(self.data <= _raw(self, other))
+        return comparison.le(self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return wrap(self.data > _raw(self, other))
+        return comparison.gt(self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return wrap(self.data >= _raw(self, other))
+        return comparison.ge(self, other)
 
     def any(self) -> bool:
         """Whether any element is nonzero."""
@@ -346,69 +329,63 @@ class Tensor(_engine.TensorCore):
 
     def abs(self) -> Tensor:
         """Elementwise absolute value."""
-        return apply1(Abs, self)
+        return unary.abs(self)
 
     def exp(self) -> Tensor:
         """Elementwise e ** x."""
-        return apply1(Exp, self if self.is_floating_point else self.float())
+        return unary.exp(self)
 
     def log(self) -> Tensor:
         """Elementwise natural logarithm."""
-        return apply1(Log, self if self.is_floating_point else self.float())
+        return unary.log(self)
 
     def sqrt(self) -> Tensor:
         """Elementwise square root."""
-        return apply1(Sqrt, self if self.is_floating_point else self.float())
+        return unary.sqrt(self)
 
     def tanh(self) -> Tensor:
         """Elementwise hyperbolic tangent."""
-        return apply1(Tanh, self if self.is_floating_point else self.float())
+        return unary.tanh(self)
 
     def sigmoid(self) -> Tensor:
         """Elementwise logistic sigmoid."""
-        return apply1(Sigmoid, self if self.is_floating_point else self.float())
+        return unary.sigmoid(self)
 
     def relu(self) -> Tensor:
         """Elementwise max(x, 0)."""
-        return apply1(ReLU, self)
+        return unary.relu(self)
 
     def sin(self) -> Tensor:
         """Elementwise sine."""
-        return apply1(Sin, self if self.is_floating_point else self.float())
+        return unary.sin(self)
 
     def cos(self) -> Tensor:
         """Elementwise cosine."""
-        return apply1(Cos, self if self.is_floating_point else self.float())
+        return unary.cos(self)
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Clamps values to [min, max] (gradient 0 where clipped)."""
-        if min is None and max is None:
-            raise ValueError("clip: at least one of min and max must be given")
-        return apply(Clip, self, min=min, max=max)
+        return unary.clip(self, min, max)
 
     clamp = clip
 
     def tril(self, diagonal: int = 0) -> Tensor:
         """Keeps the lower triangle of the last two dims (offset by `diagonal`)."""
-        _need_ndim(self, 2, "tril")
-        return apply(Tril, self, diagonal=diagonal)
+        return unary.tril(self, diagonal)
 
     def triu(self, diagonal: int = 0) -> Tensor:
         """Keeps the upper triangle of the last two dims (offset by `diagonal`)."""
-        _need_ndim(self, 2, "triu")
-        return apply(Triu, self, diagonal=diagonal)
+        return unary.triu(self, diagonal)
 
     # ------------------------------------------------------------------ reductions
 
     def sum(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over `dim` (int, tuple or None for all dims)."""
-        dims = normalize_dims(dim, self.data.ndim, "sum")
-        return apply(Sum, self, dims=dims, keepdims=keepdims)
+        return reduce.sum(self, dim, keepdims)
 
     def mean(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over `dim` (int, tuple or None for all dims)."""
-        dims = normalize_dims(dim, self.data.ndim, "mean")
-        return apply(Mean, float_operand(self), dims=dims, keepdims=keepdims)
+        return reduce.mean(self, dim, keepdims)
 
     def var(
         self, dim: int | Sequence[int] | None = None, ddof: int = 1, keepdims: bool = False
@@ -446,39 +423,17 @@ class Tensor(_engine.TensorCore):
 
     def view(self, *shape: Any) -> Tensor:
         """Returns the tensor with a new shape (one entry may be -1)."""
-        new_shape = _resolve_shape(shape, self.data.size, self.data.shape)
-        if new_shape == self.data.shape:
-            return self
-        return apply(Reshape, self, shape=new_shape)
+        return movement.view(self, *shape)
 
     reshape = view
 
     def transpose(self, dim1: int | None = None, dim2: int | None = None) -> Tensor:
         """Swaps `dim1` and `dim2`; with no arguments reverses all dims."""
-        ndim = self.data.ndim
-        if dim1 is None and dim2 is None:
-            dims = tuple(range(ndim - 1, -1, -1))
-        else:
-            first = normalize_dim(-2 if dim1 is None else dim1, ndim, "transpose")
-            second = normalize_dim(-1 if dim2 is None else dim2, ndim, "transpose")
-            order = list(range(ndim))
-            order[first], order[second] = order[second], order[first]
-            dims = tuple(order)
-        if ndim < 2:
-            return self
-        return apply(Permute, self, dims=dims)
+        return movement.transpose(self, dim1, dim2)
 
     def permute(self, *dims: Any) -> Tensor:
         """Reorders dims: output dim i is input dim `dims[i]`."""
-        if len(dims) == 1 and not isinstance(dims[0], int):
-            dims = tuple(dims[0])
-        ndim = self.data.ndim
-        if len(dims) != ndim:
-            raise ValueError(f"permute: got {len(dims)} dims for a tensor with {ndim} dims")
-        resolved = tuple(normalize_dim(d, ndim, "permute") for d in dims)
-        if sorted(resolved) != list(range(ndim)):
-            raise ValueError(f"permute: {dims} is not a permutation of the {ndim} dims")
-        return apply(Permute, self, dims=resolved)
+        return movement.permute(self, *dims)
 
     def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
         """Removes dims of size 1 (all, or those in `dim`)."""
@@ -566,45 +521,3 @@ def _rebuild_tensor(data: Any, grad: Any, req_grad: bool, label: Any) -> Tensor:
     tensor.grad = grad
     tensor.label = label
     return tensor
-
-
-def _raw(tensor: Tensor, other: Any) -> Any:
-    if isinstance(other, Tensor):
-        if type(other.data) is not type(tensor.data):
-            raise RuntimeError(
-                f"comparison: tensors on different devices ({tensor.device} and {other.device})"
-            )
-        return other.data
-    return other
-
-
-def _need_ndim(tensor: Tensor, ndim: int, op_name: str) -> None:
-    if tensor.data.ndim < ndim:
-        raise ValueError(
-            f"{op_name}: needs a tensor with at least {ndim} dims, got shape {tensor.shape}"
-        )
-
-
-def _resolve_shape(
-    shape: tuple[Any, ...], size: int, old_shape: tuple[int, ...]
-) -> tuple[int, ...]:
-    if len(shape) == 1 and not isinstance(shape[0], int):
-        shape = tuple(shape[0])
-    unknown = [i for i, s in enumerate(shape) if s == -1]
-    if len(unknown) > 1:
-        raise ValueError(f"view: only one dim can be -1, got {shape}")
-    known = 1
-    for s in shape:
-        if s != -1:
-            if not isinstance(s, int) or s < 0:
-                raise ValueError(f"view: invalid shape {shape}")
-            known *= s
-    if unknown:
-        if known == 0 or size % known:
-            raise ValueError(f"view: cannot reshape a tensor of shape {old_shape} into {shape}")
-        shape = tuple(size // known if s == -1 else s for s in shape)
-    elif known != size:
-        raise ValueError(
-            f"view: cannot reshape a tensor of shape {old_shape} ({size} elements) into {shape}"
-        )
-    return tuple(int(s) for s in shape)

@@ -9,6 +9,7 @@ import numpy
 
 from autocompyute.autograd.op import Op, apply
 from autocompyute.ops.promotion import promote_all
+from autocompyute.ops.shapes import varargs
 
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
@@ -170,8 +171,7 @@ def einsum(subscripts: str, *tensors: Any) -> Tensor:
     >>> einsum("ii", a)
     Tensor(5.0000, dtype=float32, device=cpu)
     """
-    if len(tensors) == 1 and isinstance(tensors[0], list | tuple):
-        tensors = tuple(tensors[0])
+    tensors = varargs(tensors)
     if not isinstance(subscripts, str):
         raise TypeError(f"einsum: subscripts must be a string, got {type(subscripts).__name__}")
     if not tensors:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from autocompyute.autograd.op import Op, apply
-from autocompyute.ops.shapes import normalize_dim, normalize_dims
+from autocompyute.ops.shapes import normalize_dim, normalize_dims, varargs
 
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
@@ -33,9 +33,12 @@ __all__ = [
     "expand",
     "flatten",
     "pad",
+    "permute",
     "squeeze",
     "tile",
+    "transpose",
     "unsqueeze",
+    "view",
 ]
 
 
@@ -119,6 +122,85 @@ class Contiguous(Op):
 
     def backward(self, grad: Any) -> Any:
         return grad
+
+
+def view(x: Tensor, *shape: Any) -> Tensor:
+    """Returns `x` with a new shape of the same number of elements (one size may be -1).
+
+    The shape may be given as sizes or as one sequence; the result is `x` itself when the
+    shape does not change.
+
+    >>> import autocompyute as ac
+    >>> ac.zeros(2, 6).view(3, -1).shape
+    (3, 4)
+    """
+    new_shape = _resolve_shape(varargs(shape), x.data.size, x.data.shape)
+    if new_shape == x.data.shape:
+        return x
+    return apply(Reshape, x, shape=new_shape)
+
+
+def _resolve_shape(
+    shape: tuple[Any, ...], size: int, old_shape: tuple[int, ...]
+) -> tuple[int, ...]:
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise ValueError(f"view: only one dim can be -1, got {shape}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if not isinstance(s, int) or s < 0:
+                raise ValueError(f"view: invalid shape {shape}")
+            known *= s
+    if unknown:
+        if known == 0 or size % known:
+            raise ValueError(f"view: cannot reshape a tensor of shape {old_shape} into {shape}")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    elif known != size:
+        raise ValueError(
+            f"view: cannot reshape a tensor of shape {old_shape} ({size} elements) into {shape}"
+        )
+    return tuple(int(s) for s in shape)
+
+
+def transpose(x: Tensor, dim1: int | None = None, dim2: int | None = None) -> Tensor:
+    """Swaps `dim1` and `dim2`; with neither given, reverses all dims.
+
+    With only one given, the other defaults to the last (`dim1`) or second-to-last (`dim2`).
+
+    >>> import autocompyute as ac
+    >>> ac.zeros(2, 3, 4).transpose(0, 2).shape
+    (4, 3, 2)
+    """
+    ndim = x.data.ndim
+    if dim1 is None and dim2 is None:
+        dims = tuple(range(ndim - 1, -1, -1))
+    else:
+        first = normalize_dim(-2 if dim1 is None else dim1, ndim, "transpose")
+        second = normalize_dim(-1 if dim2 is None else dim2, ndim, "transpose")
+        order = list(range(ndim))
+        order[first], order[second] = order[second], order[first]
+        dims = tuple(order)
+    if ndim < 2:
+        return x
+    return apply(Permute, x, dims=dims)
+
+
+def permute(x: Tensor, *dims: Any) -> Tensor:
+    """Reorders dims: output dim i is input dim `dims[i]` (sizes or one sequence).
+
+    >>> import autocompyute as ac
+    >>> ac.zeros(2, 3, 4).permute(2, 0, 1).shape
+    (4, 2, 3)
+    """
+    dims = varargs(dims)
+    ndim = x.data.ndim
+    if len(dims) != ndim:
+        raise ValueError(f"permute: got {len(dims)} dims for a tensor with {ndim} dims")
+    resolved = tuple(normalize_dim(d, ndim, "permute") for d in dims)
+    if sorted(resolved) != list(range(ndim)):
+        raise ValueError(f"permute: {dims} is not a permutation of the {ndim} dims")
+    return apply(Permute, x, dims=resolved)
 
 
 def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
@@ -216,8 +298,7 @@ def expand(x: Tensor, *shape: Any) -> Tensor:
     >>> ac.zeros(3, 1).expand(2, -1, 4).shape
     (2, 3, 4)
     """
-    if len(shape) == 1 and not isinstance(shape[0], int):
-        shape = tuple(shape[0])
+    shape = varargs(shape)
     old_shape = x.shape
     lead = len(shape) - len(old_shape)
     if lead < 0:
@@ -328,8 +409,7 @@ def tile(x: Tensor, *repeats: Any) -> Tensor:
     >>> ac.arange(3).tile(2).as_numpy().tolist()
     [0, 1, 2, 0, 1, 2]
     """
-    if len(repeats) == 1 and not isinstance(repeats[0], int | numpy.integer):
-        repeats = tuple(repeats[0])
+    repeats = varargs(repeats)
     if any(not isinstance(r, int | numpy.integer) or isinstance(r, bool) or r < 0 for r in repeats):
         raise ValueError(f"tile: repeats must be non-negative ints, got {tuple(repeats)}")
     repeats = tuple(int(r) for r in repeats)

@@ -30,8 +30,10 @@ __all__ = [
     "expand_reduced",
     "logsumexp",
     "max",
+    "mean",
     "min",
     "std",
+    "sum",
     "var",
 ]
 
@@ -228,6 +230,23 @@ class LogSumExp(Op):
 
 # -------------------------------------------------------------------------------------------------
 # functions called by the Tensor methods (they validate the arguments)
+
+
+def sum(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
+    """Sum over `dim` (int, sequence of ints, or None for all dims).
+
+    >>> import autocompyute as ac
+    >>> ac.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
+    Tensor([4.0000, 6.0000], dtype=float32, device=cpu)
+    """
+    dims = normalize_dims(dim, x.data.ndim, "sum")
+    return apply(Sum, x, dims=dims, keepdims=keepdims)
+
+
+def mean(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
+    """Mean over `dim` (int, sequence of ints, or None for all dims); integers give float32."""
+    dims = normalize_dims(dim, x.data.ndim, "mean")
+    return apply(Mean, float_operand(x), dims=dims, keepdims=keepdims)
 
 
 def var(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> Tensor:

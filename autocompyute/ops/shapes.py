@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["normalize_dim", "normalize_dims"]
+__all__ = ["normalize_dim", "normalize_dims", "varargs"]
+
+
+def varargs(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Returns the arguments of `f(a, b, c)` or `f((a, b, c))` (or a list or range) as a tuple.
+
+    >>> varargs((2, 3)), varargs(([2, 3],))
+    ((2, 3), (2, 3))
+    """
+    if len(args) == 1 and isinstance(args[0], list | tuple | range):
+        return tuple(args[0])
+    return args
 
 
 def normalize_dim(dim: int, ndim: int, op_name: str) -> int:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from autocompyute.autograd.op import Op
-from autocompyute.dtypes import default_float
+from autocompyute.autograd.op import Op, apply, apply1
+from autocompyute.ops.promotion import float_operand
+
+if TYPE_CHECKING:
+    from autocompyute.tensor import Tensor
 
 __all__ = [
     "Abs",
@@ -21,6 +24,18 @@ __all__ = [
     "Tanh",
     "Tril",
     "Triu",
+    "abs",
+    "clip",
+    "cos",
+    "exp",
+    "log",
+    "relu",
+    "sigmoid",
+    "sin",
+    "sqrt",
+    "tanh",
+    "tril",
+    "triu",
 ]
 
 
@@ -157,13 +172,10 @@ class Cos(Op):
 class Clip(Op):
     """Clamps x to [min, max] (either bound may be None); gradient 1 inside, 0 where clipped.
 
-    Values equal to a bound count as inside (gradient 1), as in PyTorch. An integer tensor
-    clipped to a float bound gives float32, like any integer tensor combined with a Python float.
+    Values equal to a bound count as inside (gradient 1), as in PyTorch.
     """
 
     def forward(self, x: Any, *, min: float | None, max: float | None) -> Any:
-        if x.dtype.kind != "f" and (type(min) is float or type(max) is float):
-            x = x.astype(default_float)
         self.save_for_backward(x)
         return self.xp.clip(x, min, max)
 
@@ -197,3 +209,78 @@ class Triu(Op):
 
     def backward(self, grad: Any) -> Any:
         return self.xp.triu(grad, self.kwargs.get("diagonal", 0))
+
+
+def abs(x: Tensor) -> Tensor:
+    """Elementwise absolute value."""
+    return apply1(Abs, x)
+
+
+def exp(x: Tensor) -> Tensor:
+    """Elementwise e ** x (integer tensors give float32)."""
+    return apply1(Exp, float_operand(x))
+
+
+def log(x: Tensor) -> Tensor:
+    """Elementwise natural logarithm (integer tensors give float32)."""
+    return apply1(Log, float_operand(x))
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """Elementwise square root (integer tensors give float32)."""
+    return apply1(Sqrt, float_operand(x))
+
+
+def tanh(x: Tensor) -> Tensor:
+    """Elementwise hyperbolic tangent (integer tensors give float32)."""
+    return apply1(Tanh, float_operand(x))
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """Elementwise logistic sigmoid `1 / (1 + exp(-x))` (integer tensors give float32)."""
+    return apply1(Sigmoid, float_operand(x))
+
+
+def relu(x: Tensor) -> Tensor:
+    """Elementwise max(x, 0)."""
+    return apply1(ReLU, x)
+
+
+def sin(x: Tensor) -> Tensor:
+    """Elementwise sine (integer tensors give float32)."""
+    return apply1(Sin, float_operand(x))
+
+
+def cos(x: Tensor) -> Tensor:
+    """Elementwise cosine (integer tensors give float32)."""
+    return apply1(Cos, float_operand(x))
+
+
+def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
+    """Clamps values to [min, max] (gradient 0 where clipped).
+
+    An integer tensor clipped to a float bound gives float32, like any integer tensor combined
+    with a Python float.
+    """
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    if type(min) is float or type(max) is float:
+        x = float_operand(x)
+    return apply(Clip, x, min=min, max=max)
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    """Keeps the lower triangle of the last two dims (offset by `diagonal`)."""
+    _need_matrix(x, "tril")
+    return apply(Tril, x, diagonal=diagonal)
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    """Keeps the upper triangle of the last two dims (offset by `diagonal`)."""
+    _need_matrix(x, "triu")
+    return apply(Triu, x, diagonal=diagonal)
+
+
+def _need_matrix(x: Tensor, name: str) -> None:
+    if x.data.ndim < 2:
+        raise ValueError(f"{name}: needs a tensor with at least 2 dims, got shape {x.shape}")

@@ -6,9 +6,10 @@ import math
 from typing import Any
 
 from autocompyute.autograd.op import Op
+from autocompyute.nn.functional import softmax_kernels
+from autocompyute.ops import unary
 from autocompyute.ops.promotion import float_operand
 from autocompyute.ops.shapes import normalize_dim
-from autocompyute.ops.unary import ReLU, Sigmoid, Tanh
 from autocompyute.tensor import Tensor
 
 __all__ = ["gelu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "tanh"]
@@ -70,37 +71,26 @@ class Softmax(Op):
     """exp(x) / sum(exp(x)) along `dim`, shifted by the maximum for stability."""
 
     def forward(self, x: Any, *, dim: int) -> Any:
-        xp = self.xp
-        out = x - x.max(axis=dim, keepdims=True)
-        xp.exp(out, out=out)
-        out /= out.sum(axis=dim, keepdims=True)
+        out = softmax_kernels.softmax(self.xp, x, dim)
         self.save_for_backward(out)
         return out
 
     def backward(self, grad: Any) -> Any:
         (out,) = self.saved
-        # Jacobian-vector product of softmax: out * (grad - <grad, out>)
-        weighted = grad * out
-        result = grad - weighted.sum(axis=self.kwargs["dim"], keepdims=True)
-        result *= out
-        return result
+        return softmax_kernels.softmax_backward(grad, out, self.kwargs["dim"])
 
 
 class LogSoftmax(Op):
     """x - log(sum(exp(x))) along `dim`, shifted by the maximum for stability."""
 
     def forward(self, x: Any, *, dim: int) -> Any:
-        xp = self.xp
-        out = x - x.max(axis=dim, keepdims=True)
-        out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
+        out = softmax_kernels.log_softmax(self.xp, x, dim)
         self.save_for_backward(out)
         return out
 
     def backward(self, grad: Any) -> Any:
         (out,) = self.saved
-        probabilities = self.xp.exp(out)
-        probabilities *= grad.sum(axis=self.kwargs["dim"], keepdims=True)
-        return grad - probabilities
+        return softmax_kernels.log_softmax_backward(self.xp, grad, out, self.kwargs["dim"])
 
 
 def gelu(x: Tensor) -> Tensor:
@@ -128,7 +118,7 @@ def relu(x: Tensor) -> Tensor:
     >>> relu(ac.tensor([-1.0, 2.0]))
     Tensor([0.0000, 2.0000], dtype=float32, device=cpu)
     """
-    return ReLU.apply(x)
+    return unary.relu(x)
 
 
 def leaky_relu(x: Tensor, alpha: float = 0.01) -> Tensor:
@@ -147,12 +137,12 @@ def leaky_relu(x: Tensor, alpha: float = 0.01) -> Tensor:
 
 def sigmoid(x: Tensor) -> Tensor:
     """Logistic sigmoid `1 / (1 + exp(-x))`, elementwise."""
-    return Sigmoid.apply(float_operand(x))
+    return unary.sigmoid(x)
 
 
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent, elementwise."""
-    return Tanh.apply(float_operand(x))
+    return unary.tanh(x)
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:

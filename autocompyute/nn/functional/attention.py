@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from autocompyute.autograd.op import Op
+from autocompyute.nn.functional import softmax_kernels
 from autocompyute.nn.functional.dropout import random_keep_mask
 from autocompyute.tensor import Tensor
 
@@ -31,10 +32,7 @@ class ScaledDotProductAttention(Op):
             else:
                 scores += mask
         # Softmax over the keys, in place on the scores buffer.
-        scores -= scores.max(axis=-1, keepdims=True)
-        xp.exp(scores, out=scores)
-        scores /= scores.sum(axis=-1, keepdims=True)
-        weights = scores
+        weights = softmax_kernels.softmax(xp, scores, -1, overwrite=True)
         self.save_for_backward(q, k, v, weights)
         if keep is not None:
             weights = weights * keep
@@ -57,9 +55,7 @@ class ScaledDotProductAttention(Op):
                 grad_weights *= keep
                 grad_weights *= keep_scale
             # Softmax backward, then the scale of the scores.
-            grad_scores = grad_weights
-            grad_scores -= (grad_weights * weights).sum(axis=-1, keepdims=True)
-            grad_scores *= weights
+            grad_scores = softmax_kernels.softmax_backward(grad_weights, weights, -1, True)
             grad_scores *= self.kwargs["scale"]
             if needs_grad[0]:
                 grad_q = grad_scores @ k

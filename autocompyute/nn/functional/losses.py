@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from autocompyute.autograd.op import Op
+from autocompyute.nn.functional import softmax_kernels
 from autocompyute.ops.promotion import float_operand
 from autocompyute.tensor import Tensor
 
@@ -24,13 +25,6 @@ class MSELoss(Op):
         grad_x = diff * (grad * (2.0 / max(diff.size, 1)))
         grad_targets = -grad_x if self.needs_grad[1] else None
         return (grad_x if self.needs_grad[0] else None), grad_targets
-
-
-def _log_softmax_rows(logits: Any, xp: Any) -> Any:
-    """Log-softmax over the last dim, shifted by the maximum so that huge logits stay finite."""
-    log_probs = logits - logits.max(axis=-1, keepdims=True)
-    log_probs -= xp.log(xp.exp(log_probs).sum(axis=-1, keepdims=True))
-    return log_probs
 
 
 class CrossEntropyLoss(Op):
@@ -55,12 +49,7 @@ class CrossEntropyLoss(Op):
         n_classes = logits.shape[-1]
         rows = logits.reshape(-1, n_classes)
         flat_targets = targets.reshape(-1)
-        # Shifting by the row maximum keeps exp() finite for huge logits.
-        shifted = rows - rows.max(axis=1, keepdims=True)
-        probs = xp.exp(shifted)
-        totals = probs.sum(axis=1, keepdims=True)
-        log_totals = xp.log(totals[:, 0])
-        probs /= totals
+        log_probs, probs = softmax_kernels.log_softmax_and_softmax(xp, rows, 1)
         row_index = xp.arange(rows.shape[0])
         valid: Any = None
         count: Any = None
@@ -70,10 +59,9 @@ class CrossEntropyLoss(Op):
             valid = flat_targets != ignore_index
             safe_targets = xp.where(valid, flat_targets, 0)
             count = valid.sum()
-        # per item: -log p(target) = log_total - shifted[target]
-        per_item = log_totals - shifted[row_index, safe_targets]
+        per_item = -log_probs[row_index, safe_targets]
         if smoothing:
-            mean_log_prob = shifted.mean(axis=1) - log_totals
+            mean_log_prob = log_probs.mean(axis=1)
             per_item = per_item * (1.0 - smoothing) - mean_log_prob * smoothing
         self.save_for_backward(probs, row_index, safe_targets, valid, count)
         if all_valid:
@@ -102,7 +90,7 @@ class SoftCrossEntropyLoss(Op):
 
     def forward(self, logits: Any, targets: Any, *, smoothing: float) -> Any:
         xp = self.xp
-        log_probs = _log_softmax_rows(logits, xp)
+        log_probs = softmax_kernels.log_softmax(xp, logits, -1)
         if smoothing:
             targets = targets * (1.0 - smoothing) + smoothing / logits.shape[-1]
         self.save_for_backward(log_probs, targets)
@@ -164,7 +152,7 @@ def _check_same_shape(logits: Tensor, targets: Tensor, function: str) -> None:
         )
 
 
-def _float_pair(logits: Tensor, targets: Tensor, function: str) -> tuple[Tensor, Tensor]:
+def _float_pair(logits: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
     logits = float_operand(logits)
     if targets.dtype != logits.dtype:
         targets = targets.as_type(logits.dtype)
@@ -186,7 +174,7 @@ def mse_loss(logits: Tensor, targets: Tensor) -> Tensor:
     Tensor(5.0000, dtype=float32, device=cpu)
     """
     _check_same_shape(logits, targets, "mse_loss")
-    return MSELoss.apply(*_float_pair(logits, targets, "mse_loss"))
+    return MSELoss.apply(*_float_pair(logits, targets))
 
 
 def cross_entropy_loss(
@@ -244,7 +232,7 @@ def cross_entropy_loss(
                 f"cross_entropy_loss: probability targets must have the shape of the logits "
                 f"{logits.shape}, got {targets.shape} (for class indices use an integer tensor)"
             )
-        logits, targets = _float_pair(logits, targets, "cross_entropy_loss")
+        logits, targets = _float_pair(logits, targets)
         return SoftCrossEntropyLoss.apply(logits, targets, smoothing=float(label_smoothing))
     raise TypeError(
         f"cross_entropy_loss: targets must be integer class indices or float probabilities, "
@@ -290,4 +278,4 @@ def bce_loss(logits: Tensor, targets: Tensor) -> Tensor:
     Tensor(0.6931, dtype=float32, device=cpu)
     """
     _check_same_shape(logits, targets, "bce_loss")
-    return BCELoss.apply(*_float_pair(logits, targets, "bce_loss"))
+    return BCELoss.apply(*_float_pair(logits, targets))
