@@ -8,7 +8,7 @@ array([2., 4., 6.], dtype=float32)
 """
 
 from autocompyute import autograd as autograd
-from autocompyute import nn, optim, utils
+from autocompyute import nn, optim, profiler, utils
 from autocompyute._version import __version__ as __version__
 from autocompyute.autograd import Op, no_autograd_tracking, no_grad
 from autocompyute.backend import Device, cuda_available
@@ -71,6 +71,7 @@ __all__ = [
     "ones",
     "ones_like",
     "optim",
+    "profiler",
     "randi",
     "randi_like",
     "randn",

@@ -1,6 +1,7 @@
 """Autograd: the Op base class, grad mode and graph tools."""
 
 from autocompyute._engine import IndexedGradient
+from autocompyute.autograd.anomaly import detect_anomaly, is_anomaly_enabled
 from autocompyute.autograd.grad_mode import (
     is_grad_enabled,
     no_autograd_tracking,
@@ -14,7 +15,9 @@ __all__ = [
     "GraphDrawing",
     "IndexedGradient",
     "Op",
+    "detect_anomaly",
     "draw_graph",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "no_autograd_tracking",
     "no_grad",

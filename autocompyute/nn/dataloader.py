@@ -8,6 +8,7 @@ from typing import Any
 from autocompyute.autograd.op import wrap
 from autocompyute.backend import DeviceLike, device_of, get_device, move_array
 from autocompyute.factories import randperm
+from autocompyute.profiler.scopes import enter_scope, exit_scope
 from autocompyute.tensor import Tensor
 
 __all__ = ["Dataloader"]
@@ -79,6 +80,7 @@ class Dataloader:
         orders: dict[Any, Any] = {}
         size = self.batch_size
         for batch in range(len(self)):
+            token = enter_scope("DataLoader.__next__")
             start = batch * size
             batch_tensors = []
             for tensor in self.data:
@@ -92,6 +94,7 @@ class Dataloader:
                         orders[source] = move_array(order, source)
                     selected = array[orders[source][start : start + size]]
                 batch_tensors.append(wrap(move_array(selected, self.device)))
+            exit_scope(token)
             yield tuple(batch_tensors)
 
     def __call__(self) -> Iterator[tuple[Tensor, ...]]:

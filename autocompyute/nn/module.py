@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy
 
+from autocompyute import _engine
 from autocompyute.backend import DeviceLike, device_of, get_device, move_array
+from autocompyute.profiler.scopes import enter_module_scope, exit_module_scope
 from autocompyute.tensor import Tensor
 
 __all__ = ["Buffer", "Module", "Parameter"]
@@ -173,7 +175,14 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if not _engine.watch_flags():
+            return self.forward(*args, **kwargs)
+        # the profiler is recording: the call is a scope named by the module's path
+        token = enter_module_scope(self)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            exit_module_scope(token)
 
     # ------------------------------------------------------------------ traversal
 

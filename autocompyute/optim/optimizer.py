@@ -25,6 +25,7 @@ from typing import Any
 import numpy
 
 from autocompyute.backend import array_module, device_of, move_array
+from autocompyute.profiler.scopes import enter_scope, exit_scope, is_recording
 from autocompyute.tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -150,8 +151,13 @@ class Optimizer:
                 called first and its result returned.
         """
         loss = closure() if closure is not None else None
-        for group in self.param_groups:
-            self._update_group(group)
+        # while the profiler records, the update is a scope with PyTorch's name
+        token = enter_scope(f"Optimizer.step#{type(self).__name__}.step") if is_recording() else -1
+        try:
+            for group in self.param_groups:
+                self._update_group(group)
+        finally:
+            exit_scope(token)
         return loss
 
     def update_params(self) -> None:

@@ -2,6 +2,15 @@
 # so the engine reads and writes their fields at C speed.
 
 
+# What the profiler and anomaly mode note when an op starts (see _profiling.pxi).
+cdef struct ProfileMark:
+    long long start_ns               # monotonic clock when forward began; 0 when not watched
+    int scope                        # interned name of the innermost profiler scope, -1 if none
+    int shapes                       # interned input shapes and dtypes, -1 when not recorded
+    int source                       # interned user source line that created the op, -1 if none
+    int gpu                          # index of the CUDA start event, -1 when not on a GPU
+
+
 cdef class TensorCore:
     cdef object _data                # ndarray (NumPy or CuPy) holding the values (`data`)
     cdef object _dtype               # cached _data.dtype, or None until first needed
@@ -10,6 +19,7 @@ cdef class TensorCore:
     cdef public OpNode ctx           # the op that produced this tensor; None for leaves
     cdef bint _req_grad              # gradients flow to (leaf) or through (non-leaf) this tensor
     cdef public object label         # optional name shown in graph drawings
+    cdef object _hooks               # leaves: TensorHooks (grad and post-accumulate hooks) or None
     cdef object __weakref__
 
 
@@ -30,3 +40,5 @@ cdef class OpNode:
     cdef object retained_output      # weakref to the output tensor that called retain_grad()
     cdef bint holds_objects          # keeps user objects (or a node that does): GC-tracked
     cdef unsigned long long active_pass  # id of the backward pass using this node now, 0 if idle
+    cdef object tensor_hooks         # TensorHooks of the output tensor (register_hook), or None
+    cdef ProfileMark profile_mark    # profiler/anomaly notes taken when the op started

@@ -389,6 +389,9 @@ cdef class IndexedGradient:
         self.accumulate = accumulate
 
 
+include "_profiling.pxi"
+
+
 # ----------------------------------------------------------------------------------------------
 # the apply path
 
@@ -436,6 +439,8 @@ cdef OpNode _new_op(type op_type, tuple inputs, object kwargs):
     cdef bint any_requires = False
     op.kwargs = kwargs
     op.xp = _array_module(op_type, inputs)
+    if _engine_watch:
+        profiler_mark_start(&op.profile_mark, op.xp, inputs)
     if autocompyute_grad_disabled != 0:
         return op
     if n == 1:
@@ -476,6 +481,8 @@ cdef object _finish(OpNode op, object result):
     """Wraps forward's result in a tensor linked to `op` (when recording)."""
     if type(result) is not _numpy_ndarray:
         result = _as_array(result, op)
+    if _engine_watch:
+        _watch_forward_end(op, result)
     cdef bint tracked = op.recording and op.holds_objects
     cdef TensorCore out = <TensorCore>_new_instance(_tensor_type, not tracked)
     out._data = result
@@ -846,6 +853,7 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
     cdef bint fresh
     cdef list ready
     cdef list reached
+    cdef ProfileMark mark
 
     if root_node is None:
         _deliver_to_leaf(root, grad, False)
@@ -865,7 +873,12 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
             node.grad_buffer = None
             if node.retained_output is not None:
                 _store_retained(node, node_grad)
-            grads = node.backward(node_grad)
+            if _engine_watch:
+                _watch_backward_start(node, &mark, node_grad)
+                grads = node.backward(node_grad)
+                _watch_backward_end(node, &mark, grads)
+            else:
+                grads = node.backward(node_grad)
             node_grad = None
             parents = node.parents
             n_parents = len(parents)

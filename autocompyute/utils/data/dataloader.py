@@ -8,6 +8,7 @@ from typing import Any
 import numpy
 
 from autocompyute.backend import device_of, move_array
+from autocompyute.profiler.scopes import enter_scope, exit_scope
 from autocompyute.tensor import Tensor
 from autocompyute.utils.data.collate import default_collate, default_convert
 from autocompyute.utils.data.dataset import IterableDataset, TensorDataset
@@ -124,6 +125,19 @@ class DataLoader:
         return len(source)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[Any]:
+        batches = self._batches()
+        while True:
+            # making each batch is a profiler scope (nothing happens when it is off)
+            token = enter_scope("DataLoader.__next__")
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            finally:
+                exit_scope(token)
+            yield batch
+
+    def _batches(self) -> Iterator[Any]:
         if isinstance(self.dataset, IterableDataset):
             yield from self._iterate_iterable()
             return
