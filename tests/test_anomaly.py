@@ -53,7 +53,10 @@ def test_decorator_form_and_integer_results_pass():
 
 
 def test_anomaly_mode_works_while_profiling():
-    with (ac.profiler.profile() as prof, detect_anomaly(),
-          pytest.raises(FloatingPointError, match="Log forward")):
+    with (
+        ac.profiler.profile() as prof,
+        detect_anomaly(),
+        pytest.raises(FloatingPointError, match="Log forward"),
+    ):
         ac.tensor([0.0]).log()
     assert [e.name for e in prof.events()] == ["Log"]

@@ -40,8 +40,12 @@ def test_events_match_the_ops_run_in_both_phases():
         y = (x * 2.0).exp().sum()
         y.backward()
     assert [(e.name, e.phase) for e in ops(prof)] == [
-        ("Mul", "forward"), ("Exp", "forward"), ("Sum", "forward"),
-        ("Sum", "backward"), ("Exp", "backward"), ("Mul", "backward"),
+        ("Mul", "forward"),
+        ("Exp", "forward"),
+        ("Sum", "forward"),
+        ("Sum", "backward"),
+        ("Exp", "backward"),
+        ("Mul", "backward"),
     ]
     mul, exp, total = ops(prof, "forward")
     assert mul.input_shapes == "[2, 3] float32, [] float"
@@ -49,7 +53,10 @@ def test_events_match_the_ops_run_in_both_phases():
     assert (mul.nbytes, exp.nbytes, total.nbytes) == (24, 24, 4)
     assert [e.nbytes for e in ops(prof, "backward")] == [24, 24, 24]
     assert [e.input_shapes for e in ops(prof, "backward")] == [
-        "[] float32", "[2, 3] float32", "[2, 3] float32"]
+        "[] float32",
+        "[2, 3] float32",
+        "[2, 3] float32",
+    ]
 
 
 def test_shapes_and_bytes_are_only_recorded_when_asked():
@@ -103,8 +110,15 @@ def test_module_scopes_are_named_by_their_path_and_backward_ops_keep_them():
     with profile() as prof:
         net(x).sum().backward()
     scopes = [e.name for e in prof.events() if e.phase == "scope"]
-    assert scopes == ["Net", "blocks", "blocks.0", "blocks.0.lin", "blocks.1", "blocks.1.lin",
-                      "head"]
+    assert scopes == [
+        "Net",
+        "blocks",
+        "blocks.0",
+        "blocks.0.lin",
+        "blocks.1",
+        "blocks.1.lin",
+        "head",
+    ]
     forward = [(e.name, e.scope) for e in ops(prof, "forward")]
     assert ("ReLU", "blocks.0") in forward and ("ReLU", "blocks.1") in forward
     backward = {(e.name, e.scope) for e in ops(prof, "backward")}
@@ -135,8 +149,7 @@ def test_key_averages_counts_and_times_add_up():
             (x @ x).tanh().sum().backward()
     wall = time.perf_counter_ns() - start
     rows = {row.name: row for row in prof.key_averages()}
-    assert {name: row.count for name, row in rows.items()} == {
-        "MatMul": 10, "Tanh": 10, "Sum": 10}
+    assert {name: row.count for name, row in rows.items()} == {"MatMul": 10, "Tanh": 10, "Sum": 10}
     for row in rows.values():
         assert row.forward_ns + row.backward_ns == row.self_ns == row.total_ns
         assert 0 < row.mean_ns * row.count == pytest.approx(row.total_ns)
@@ -167,7 +180,9 @@ def test_group_by_input_shape_needs_and_uses_record_shapes():
         ac.ones(3) + 1
     rows = prof.key_averages(group_by_input_shape=True)
     assert [(r.input_shapes, r.count) for r in rows] == [
-        ("[2] float32, [] int", 1), ("[3] float32, [] int", 2)]
+        ("[2] float32, [] int", 1),
+        ("[3] float32, [] int", 2),
+    ]
     assert "[3] float32" in rows.table()
     with profile() as plain:
         ac.ones(2) + 1
@@ -248,8 +263,11 @@ def test_an_exception_inside_the_block_keeps_what_was_recorded():
 @pytest.mark.filterwarnings("ignore:Profiler won.t be using warmup")
 def test_schedule_actions_match_pytorch():
     torch_profiler = pytest.importorskip("torch.profiler")
-    for args in [dict(wait=1, warmup=1, active=2), dict(wait=0, warmup=0, active=1, repeat=2),
-                 dict(wait=2, warmup=1, active=3, repeat=1, skip_first=2)]:
+    for args in [
+        dict(wait=1, warmup=1, active=2),
+        dict(wait=0, warmup=0, active=1, repeat=2),
+        dict(wait=2, warmup=1, active=3, repeat=1, skip_first=2),
+    ]:
         ours = schedule(**args)
         theirs = torch_profiler.schedule(**args)
         assert [ours(i).name for i in range(14)] == [theirs(i).name for i in range(14)]

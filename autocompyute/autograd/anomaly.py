@@ -82,5 +82,3 @@ class detect_anomaly:  # noqa: N801 (PyTorch's name)
                 return function(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
-
-

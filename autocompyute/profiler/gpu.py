@@ -40,5 +40,6 @@ class CudaEventTimer:
         self._pairs[-1][1].synchronize()
         first = self._pairs[0][0]
         elapsed = self._cuda.get_elapsed_time
-        return [(elapsed(first, start) * 1e6, elapsed(start, end) * 1e6)
-                for start, end in self._pairs]
+        return [
+            (elapsed(first, start) * 1e6, elapsed(start, end) * 1e6) for start, end in self._pairs
+        ]

@@ -16,8 +16,13 @@ from autocompyute.profiler.scopes import reset_module_paths
 
 __all__ = ["ProfilerAction", "ProfilerActivity", "profile", "schedule"]
 
-_PROFILE_BITS = (_engine.WATCH_PROFILE | _engine.WATCH_SHAPES | _engine.WATCH_MEMORY
-                 | _engine.WATCH_STACK | _engine.WATCH_GPU)
+_PROFILE_BITS = (
+    _engine.WATCH_PROFILE
+    | _engine.WATCH_SHAPES
+    | _engine.WATCH_MEMORY
+    | _engine.WATCH_STACK
+    | _engine.WATCH_GPU
+)
 _CALIBRATION_EVENTS = 2000
 
 
@@ -37,8 +42,9 @@ class ProfilerAction(enum.Enum):
     RECORD_AND_SAVE = 3
 
 
-def schedule(*, wait: int, warmup: int, active: int, repeat: int = 0,
-             skip_first: int = 0) -> Callable[[int], ProfilerAction]:
+def schedule(
+    *, wait: int, warmup: int, active: int, repeat: int = 0, skip_first: int = 0
+) -> Callable[[int], ProfilerAction]:
     """A schedule for `profile(schedule=...)`: which steps to record, as in PyTorch.
 
     After `skip_first` steps, each cycle waits `wait` steps, warms up `warmup` steps (recording
@@ -49,8 +55,13 @@ def schedule(*, wait: int, warmup: int, active: int, repeat: int = 0,
     >>> [plan(step).name for step in range(4)]
     ['NONE', 'WARMUP', 'RECORD', 'RECORD_AND_SAVE']
     """
-    for name, value, low in (("wait", wait, 0), ("warmup", warmup, 0), ("active", active, 1),
-                             ("repeat", repeat, 0), ("skip_first", skip_first, 0)):
+    for name, value, low in (
+        ("wait", wait, 0),
+        ("warmup", warmup, 0),
+        ("active", active, 1),
+        ("repeat", repeat, 0),
+        ("skip_first", skip_first, 0),
+    ):
         if not isinstance(value, int) or value < low:
             raise ValueError(f"schedule: {name} must be an int >= {low}, got {value!r}")
     cycle = wait + warmup + active
@@ -120,10 +131,13 @@ class profile:  # noqa: N801 (PyTorch's name)
     ) -> None:
         wanted = set(activities) if activities is not None else None
         if wanted is not None and not wanted <= set(ProfilerActivity):
-            raise ValueError(f"profile: unknown activities {wanted - set(ProfilerActivity)}; "
-                             "use ProfilerActivity.CPU and ProfilerActivity.CUDA")
+            raise ValueError(
+                f"profile: unknown activities {wanted - set(ProfilerActivity)}; "
+                "use ProfilerActivity.CPU and ProfilerActivity.CUDA"
+            )
         self._use_gpu = (wanted is None or ProfilerActivity.CUDA in wanted) and (
-            cuda_timer_available())
+            cuda_timer_available()
+        )
         self._flags = _engine.WATCH_PROFILE
         if record_shapes:
             self._flags |= _engine.WATCH_SHAPES
@@ -150,8 +164,12 @@ class profile:  # noqa: N801 (PyTorch's name)
         self.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def start(self) -> None:
@@ -164,8 +182,7 @@ class profile:  # noqa: N801 (PyTorch's name)
         _active.append(self)
         self._running = True
         self.step_num = 0
-        self._action = self._schedule(0) if self._schedule is not None else (
-            ProfilerAction.RECORD)
+        self._action = self._schedule(0) if self._schedule is not None else (ProfilerAction.RECORD)
         if self._action is not ProfilerAction.NONE:
             self._begin_recording()
         self._open_step_scope()
@@ -188,14 +205,16 @@ class profile:  # noqa: N801 (PyTorch's name)
     def step(self) -> None:
         """Marks the end of one training step; moves the schedule on."""
         if not self._running:
-            raise RuntimeError("profile.step(): the profiler is not running (call it inside "
-                               "the with block)")
+            raise RuntimeError(
+                "profile.step(): the profiler is not running (call it inside the with block)"
+            )
         previous = self._action
         self._close_step_scope()
         self.step_num += 1
         current = self._schedule(self.step_num) if self._schedule is not None else previous
         if previous is ProfilerAction.RECORD_AND_SAVE or (
-                previous in _RECORDING_ACTIONS and current is ProfilerAction.NONE):
+            previous in _RECORDING_ACTIONS and current is ProfilerAction.NONE
+        ):
             self._end_recording(True)
             self._action = current
             self._trace_ready()
@@ -249,16 +268,21 @@ class profile:  # noqa: N801 (PyTorch's name)
                     f"profile.{what}: the profiler is still running; read the results after "
                     "the with block (or inside on_trace_ready)"
                 )
-            raise RuntimeError(f"profile.{what}: nothing was recorded (the schedule never "
-                               "reached an active step)")
+            raise RuntimeError(
+                f"profile.{what}: nothing was recorded (the schedule never reached an active step)"
+            )
         return self._result
 
     def events(self) -> list[FunctionEvent]:
         """Every recorded op call and scope, in the order they started (scopes first)."""
         return self._results("events()").events()
 
-    def key_averages(self, group_by_input_shape: bool = False, group_by_stack_n: int = 0,
-                     group_by_scope: bool = False) -> KeyAverages:
+    def key_averages(
+        self,
+        group_by_input_shape: bool = False,
+        group_by_stack_n: int = 0,
+        group_by_scope: bool = False,
+    ) -> KeyAverages:
         """Sums the events per op name (and input shapes and/or scope); `.table()` prints it.
 
         Args:
@@ -269,8 +293,9 @@ class profile:  # noqa: N801 (PyTorch's name)
         """
         results = self._results("key_averages()")
         if group_by_input_shape and not self._flags & _engine.WATCH_SHAPES:
-            raise ValueError("key_averages(group_by_input_shape=True) needs "
-                             "profile(record_shapes=True)")
+            raise ValueError(
+                "key_averages(group_by_input_shape=True) needs profile(record_shapes=True)"
+            )
         return results.key_averages(group_by_input_shape, group_by_scope)
 
     def export_chrome_trace(self, path: str | os.PathLike[str]) -> Path:

@@ -19,14 +19,27 @@ from autocompyute import _engine
 __all__ = ["FunctionEvent", "KeyAverages", "Recording"]
 
 EVENT_DTYPE = numpy.dtype(_engine.EVENT_FIELDS)
-PHASES = {_engine.EVENT_FORWARD: "forward", _engine.EVENT_BACKWARD: "backward",
-          _engine.EVENT_SCOPE: "scope"}
+PHASES = {
+    _engine.EVENT_FORWARD: "forward",
+    _engine.EVENT_BACKWARD: "backward",
+    _engine.EVENT_SCOPE: "scope",
+}
 _SORT_KEYS = {
-    "self_time": "self_ns", "self_cpu_time_total": "self_ns", "self_cuda_time_total": "device_ns",
-    "total_time": "total_ns", "cpu_time_total": "total_ns", "cuda_time_total": "device_ns",
-    "mean_time": "mean_ns", "cpu_time": "mean_ns", "count": "count", "bytes": "nbytes",
-    "cpu_memory_usage": "nbytes", "self_cpu_memory_usage": "nbytes", "forward_time": "forward_ns",
-    "backward_time": "backward_ns", "device_time": "device_ns",
+    "self_time": "self_ns",
+    "self_cpu_time_total": "self_ns",
+    "self_cuda_time_total": "device_ns",
+    "total_time": "total_ns",
+    "cpu_time_total": "total_ns",
+    "cuda_time_total": "device_ns",
+    "mean_time": "mean_ns",
+    "cpu_time": "mean_ns",
+    "count": "count",
+    "bytes": "nbytes",
+    "cpu_memory_usage": "nbytes",
+    "self_cpu_memory_usage": "nbytes",
+    "forward_time": "forward_ns",
+    "backward_time": "backward_ns",
+    "device_time": "device_ns",
 }
 
 
@@ -68,8 +81,9 @@ class FunctionEvent:
 class Recording:
     """The events of one profiled run (or one active cycle of a schedule)."""
 
-    def __init__(self, recording: Any, device_times: list[tuple[float, float]],
-                 overhead_ns: float) -> None:
+    def __init__(
+        self, recording: Any, device_times: list[tuple[float, float]], overhead_ns: float
+    ) -> None:
         self.array = numpy.frombuffer(recording.raw(), dtype=EVENT_DTYPE)
         self.nbytes = recording.nbytes
         self._recording = recording
@@ -84,8 +98,9 @@ class Recording:
         children = numpy.zeros(len(table), dtype=numpy.int64)
         nested = table["parent"] >= 0
         if nested.any():
-            children = numpy.bincount(table["parent"][nested], weights=self.duration[nested],
-                                      minlength=len(table)).astype(numpy.int64)
+            children = numpy.bincount(
+                table["parent"][nested], weights=self.duration[nested], minlength=len(table)
+            ).astype(numpy.int64)
         self.self_time = self.duration - children
 
     def name(self, ident: int) -> str | None:
@@ -109,12 +124,21 @@ class Recording:
             for ident in (name, scope, shapes, source):
                 if ident >= 0 and ident not in names:
                     names[ident] = self.name(ident)
-            result.append(FunctionEvent(
-                index=index, name=names[name] or "", phase=PHASES[kind], start_ns=start,
-                end_ns=int(self.end[index]), scope=names.get(scope), nbytes=nbytes,
-                parent=None if parent < 0 else parent, input_shapes=names.get(shapes),
-                source=names.get(source), device_ns=self.device_ns(gpu),
-            ))
+            result.append(
+                FunctionEvent(
+                    index=index,
+                    name=names[name] or "",
+                    phase=PHASES[kind],
+                    start_ns=start,
+                    end_ns=int(self.end[index]),
+                    scope=names.get(scope),
+                    nbytes=nbytes,
+                    parent=None if parent < 0 else parent,
+                    input_shapes=names.get(shapes),
+                    source=names.get(source),
+                    device_ns=self.device_ns(gpu),
+                )
+            )
         return result
 
     # ------------------------------------------------------------------ tables
@@ -151,16 +175,21 @@ class Recording:
         numpy.minimum.at(first_seen, inverse, numpy.arange(len(table)))
         for group in numpy.argsort(first_seen, kind="stable"):
             key = unique[group]
-            rows.append(KeyAverage(
-                name=self.name(int(key[0])) or "",
-                is_op=bool(key[1]),
-                input_shapes=self.name(int(key[2])) if group_by_input_shape else None,
-                scope=self.name(int(key[-1])) if scope_key is not None else None,
-                count=int(count[group]), self_ns=int(self_ns[group]),
-                total_ns=int(total_ns[group]), forward_ns=int(forward[group]),
-                backward_ns=int(backward[group]), nbytes=int(nbytes[group]),
-                device_ns=int(device_ns[group]),
-            ))
+            rows.append(
+                KeyAverage(
+                    name=self.name(int(key[0])) or "",
+                    is_op=bool(key[1]),
+                    input_shapes=self.name(int(key[2])) if group_by_input_shape else None,
+                    scope=self.name(int(key[-1])) if scope_key is not None else None,
+                    count=int(count[group]),
+                    self_ns=int(self_ns[group]),
+                    total_ns=int(total_ns[group]),
+                    forward_ns=int(forward[group]),
+                    backward_ns=int(backward[group]),
+                    nbytes=int(nbytes[group]),
+                    device_ns=int(device_ns[group]),
+                )
+            )
         return KeyAverages(rows, self.wall_ns(), group_by_input_shape, group_by_scope)
 
     # ------------------------------------------------------------------ Chrome trace
@@ -197,9 +226,15 @@ class Recording:
                 args["scope"] = event.scope
             if event.source is not None:
                 args["source"] = event.source
-            slice_ = {"ph": "X", "name": event.name, "cat": event.phase, "pid": 1,
-                      "ts": (event.start_ns - origin) / 1000.0,
-                      "dur": event.duration_ns / 1000.0, "args": args}
+            slice_ = {
+                "ph": "X",
+                "name": event.name,
+                "cat": event.phase,
+                "pid": 1,
+                "ts": (event.start_ns - origin) / 1000.0,
+                "dur": event.duration_ns / 1000.0,
+                "args": args,
+            }
             mask = phases[event.index]
             for tid in (1, 2):
                 if mask & (1 << (tid - 1)):
@@ -209,11 +244,19 @@ class Recording:
                 offset, duration = self.device_times[gpu]
                 if gpu_origin is None:
                     gpu_origin = (event.start_ns - origin) / 1000.0 - offset / 1000.0
-                trace.append({**slice_, "pid": 2, "tid": 1 if event.phase == "forward" else 2,
-                              "ts": gpu_origin + offset / 1000.0, "dur": duration / 1000.0})
+                trace.append(
+                    {
+                        **slice_,
+                        "pid": 2,
+                        "tid": 1 if event.phase == "forward" else 2,
+                        "ts": gpu_origin + offset / 1000.0,
+                        "dur": duration / 1000.0,
+                    }
+                )
         if gpu_origin is not None:
-            trace.append({"ph": "M", "name": "process_name", "pid": 2,
-                          "args": {"name": "GPU (CUDA events)"}})
+            trace.append(
+                {"ph": "M", "name": "process_name", "pid": 2, "args": {"name": "GPU (CUDA events)"}}
+            )
         return {"traceEvents": trace, "displayTimeUnit": "ms"}
 
     def export_chrome_trace(self, path: str | os.PathLike[str]) -> Path:
@@ -223,8 +266,8 @@ class Recording:
             target.write_text(text, encoding="utf-8")
         except OSError as error:
             raise type(error)(
-                error.errno, f"export_chrome_trace: cannot write the trace to {str(target)!r}: "
-                f"{error.strerror}"
+                error.errno,
+                f"export_chrome_trace: cannot write the trace to {str(target)!r}: {error.strerror}",
             ) from error
         return target
 
@@ -278,15 +321,21 @@ class KeyAverage:
 class KeyAverages(list[KeyAverage]):
     """The rows of `profile.key_averages()` (a list of `KeyAverage`), with `table()`."""
 
-    def __init__(self, rows: list[KeyAverage], wall_ns: int, by_shape: bool,
-                 by_scope: bool) -> None:
+    def __init__(
+        self, rows: list[KeyAverage], wall_ns: int, by_shape: bool, by_scope: bool
+    ) -> None:
         super().__init__(rows)
         self.wall_ns = wall_ns
         self._by_shape = by_shape
         self._by_scope = by_scope
 
-    def table(self, sort_by: str | None = None, row_limit: int = 100,
-              max_name_column_width: int = 40, **_: Any) -> str:
+    def table(
+        self,
+        sort_by: str | None = None,
+        row_limit: int = 100,
+        max_name_column_width: int = 40,
+        **_: Any,
+    ) -> str:
         """Formats the rows as a text table.
 
         Args:
@@ -303,8 +352,9 @@ class KeyAverages(list[KeyAverage]):
         rows = list(self)
         if sort_by is not None:
             if sort_by not in _SORT_KEYS:
-                raise ValueError(f"table: unknown sort_by {sort_by!r}; expected one of "
-                                 f"{sorted(_SORT_KEYS)}")
+                raise ValueError(
+                    f"table: unknown sort_by {sort_by!r}; expected one of {sorted(_SORT_KEYS)}"
+                )
             attribute = _SORT_KEYS[sort_by]
             rows.sort(key=lambda row: getattr(row, attribute), reverse=True)
         if row_limit >= 0:
@@ -324,12 +374,21 @@ class KeyAverages(list[KeyAverage]):
                 cells.append(row.scope or "-")
             if self._by_shape:
                 cells.append(row.input_shapes or "-")
-            cells += [str(row.count), _time(row.self_ns), _share(row.self_ns, self.wall_ns),
-                      _time(row.total_ns), _time(row.mean_ns), _time(row.forward_ns),
-                      _time(row.backward_ns), _bytes(row.nbytes)]
+            cells += [
+                str(row.count),
+                _time(row.self_ns),
+                _share(row.self_ns, self.wall_ns),
+                _time(row.total_ns),
+                _time(row.mean_ns),
+                _time(row.forward_ns),
+                _time(row.backward_ns),
+                _bytes(row.nbytes),
+            ]
             lines.append(cells)
-        widths = [max(len(headers[i]), *(len(cells[i]) for cells in lines)) if lines
-                  else len(headers[i]) for i in range(len(headers))]
+        widths = [
+            max(len(headers[i]), *(len(cells[i]) for cells in lines)) if lines else len(headers[i])
+            for i in range(len(headers))
+        ]
 
         def render(cells: list[str]) -> str:
             first = [cells[0].ljust(widths[0])]

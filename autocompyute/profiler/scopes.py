@@ -112,8 +112,11 @@ def enter_module_scope(module: Any) -> int:
     if _open_modules:
         parent, parent_path = _open_modules[-1]
         child = _child_name(parent, module)
-        path = type(module).__name__ if child is None else (
-            child if parent is _open_modules[0][0] else f"{parent_path}.{child}")
+        path = (
+            type(module).__name__
+            if child is None
+            else (child if parent is _open_modules[0][0] else f"{parent_path}.{child}")
+        )
     else:
         path = type(module).__name__
     _open_modules.append((module, path))
