@@ -853,7 +853,7 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
     cdef bint fresh
     cdef list ready
     cdef list reached
-    cdef ProfileMark mark
+    cdef ProfileMark profile_mark
 
     if root_node is None:
         _deliver_to_leaf(root, grad, False)
@@ -874,9 +874,9 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
             if node.retained_output is not None:
                 _store_retained(node, node_grad)
             if _engine_watch:
-                _watch_backward_start(node, &mark, node_grad)
+                _watch_backward_start(node, &profile_mark, node_grad)
                 grads = node.backward(node_grad)
-                _watch_backward_end(node, &mark, grads)
+                _watch_backward_end(node, &profile_mark, grads)
             else:
                 grads = node.backward(node_grad)
             node_grad = None
