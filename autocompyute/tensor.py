@@ -16,7 +16,19 @@ from autocompyute.backend import (
 )
 from autocompyute.conversion import to_array
 from autocompyute.dtypes import default_float
-from autocompyute.ops import binary, cast, comparison, indexing, linalg, movement, reduce, unary
+from autocompyute.ops import (
+    assignment,
+    binary,
+    cast,
+    comparison,
+    indexing,
+    inplace,
+    linalg,
+    logical,
+    movement,
+    reduce,
+    unary,
+)
 from autocompyute.ops.promotion import as_tensor
 
 __all__ = ["Tensor", "as_tensor"]
@@ -317,6 +329,26 @@ class Tensor(_engine.TensorCore):
     def __ge__(self, other: Any) -> Tensor:
         return comparison.ge(self, other)
 
+    # Bitwise/logical operators on bool and integer tensors (masks), as in PyTorch.
+
+    def __invert__(self) -> Tensor:
+        return logical.bitwise("~", self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return logical.bitwise("&", self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other: Any) -> Tensor:
+        return logical.bitwise("|", self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other: Any) -> Tensor:
+        return logical.bitwise("^", self, other)
+
+    __rxor__ = __xor__
+
     def any(self) -> bool:
         """Whether any element is nonzero."""
         return bool(self.data.any())
@@ -479,6 +511,110 @@ class Tensor(_engine.TensorCore):
     def einsum(self, subscripts: str, *others: Tensor) -> Tensor:
         """einsum with this tensor as the first operand."""
         return linalg.einsum(subscripts, self, *others)
+
+    # ------------------------------------------------------------------ in place
+    # Each writes into this tensor's memory, bumps its version and returns the tensor itself.
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        inplace.setitem(self, key, value)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return inplace.add_(self, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return inplace.sub_(self, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return inplace.mul_(self, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return inplace.div_(self, other)
+
+    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """In place `self += alpha * other`."""
+        return inplace.add_(self, other, alpha)
+
+    def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """In place `self -= alpha * other`."""
+        return inplace.sub_(self, other, alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        """In place `self *= other`."""
+        return inplace.mul_(self, other)
+
+    def div_(self, other: Any) -> Tensor:
+        """In place `self /= other`."""
+        return inplace.div_(self, other)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        """In place `self **= exponent`."""
+        return inplace.pow_(self, exponent)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Clamps to [min, max] in place."""
+        return inplace.clamp_(self, min, max)
+
+    clip_ = clamp_
+
+    def neg_(self) -> Tensor:
+        """In place `-self`."""
+        return inplace.neg_(self)
+
+    def abs_(self) -> Tensor:
+        """In place absolute value."""
+        return inplace.unary_(self, "abs")
+
+    def exp_(self) -> Tensor:
+        """In place e ** self."""
+        return inplace.unary_(self, "exp")
+
+    def log_(self) -> Tensor:
+        """In place natural logarithm."""
+        return inplace.unary_(self, "log")
+
+    def sqrt_(self) -> Tensor:
+        """In place square root."""
+        return inplace.unary_(self, "sqrt")
+
+    def tanh_(self) -> Tensor:
+        """In place hyperbolic tangent."""
+        return inplace.unary_(self, "tanh")
+
+    def sigmoid_(self) -> Tensor:
+        """In place logistic sigmoid."""
+        return inplace.unary_(self, "sigmoid")
+
+    def relu_(self) -> Tensor:
+        """In place max(self, 0)."""
+        return inplace.unary_(self, "relu")
+
+    def fill_(self, value: Any) -> Tensor:
+        """Sets every element to `value` (a number or a 0-d tensor)."""
+        return inplace.fill_(self, value)
+
+    def zero_(self) -> Tensor:
+        """Sets every element to zero."""
+        return inplace.zero_(self)
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copies `src` into this tensor (broadcast, cast to its dtype, moved to its device)."""
+        return inplace.copy_(self, src)
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """Sets the elements where the bool `mask` is True to `value`, in place."""
+        return inplace.masked_fill_(self, mask, value)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """Returns a copy with the elements where the bool `mask` is True set to `value`."""
+        return assignment.masked_fill(self, mask, value)
+
+    def detach_(self) -> Tensor:
+        """Takes this tensor out of the graph in place (it becomes a leaf without grad)."""
+        return inplace.detach_(self)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Sets `req_grad` and returns this tensor."""
+        return inplace.requires_grad_(self, requires_grad)
 
     # ------------------------------------------------------------------ casting
 

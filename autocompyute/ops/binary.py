@@ -52,7 +52,11 @@ class Mul(Op):
     """x1 * x2."""
 
     def forward(self, x1: Any, x2: Any) -> Any:
-        self.save_for_backward(x1, x2)
+        needs_grad = self.needs_grad
+        if needs_grad is not None:
+            # Only what the needed gradients read: `y = x * 3` keeps x out of the saved arrays,
+            # so modifying x in place afterwards does not invalidate the graph (as in PyTorch).
+            self.save_for_backward(x1 if needs_grad[1] else None, x2 if needs_grad[0] else None)
         return x1 * x2
 
     def backward(self, grad: Any) -> tuple[Any, Any]:

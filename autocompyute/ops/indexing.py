@@ -20,7 +20,7 @@ from autocompyute.ops.shapes import normalize_dim
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
 
-__all__ = ["Index", "getitem", "iter_dim", "split"]
+__all__ = ["Index", "getitem", "iter_dim", "normalize_key", "split"]
 
 
 class Index(Op):
@@ -62,14 +62,17 @@ def getitem(x: Tensor, key: Any) -> Tensor:
         if shape and -shape[0] <= key < shape[0]:
             return apply(Index, x, key=(key,), accumulate=False)
     parts = key if key_type is tuple else (key,)
-    normalized, accumulate = _normalize_key(x.data, parts)
+    normalized, accumulate = normalize_key(x.data, parts)
     return apply(Index, x, key=normalized, accumulate=accumulate)
 
 
-def _normalize_key(data: Any, parts: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
+def normalize_key(
+    data: Any, parts: tuple[Any, ...], name: str = "getitem"
+) -> tuple[tuple[Any, ...], bool]:
     """Converts index tensors and lists to arrays on data's device and checks every index.
 
     Returns the key and whether it holds integer index arrays (whose indices may repeat).
+    Errors are IndexErrors starting with `name` (the operation indexing: getitem, setitem).
     """
     shape = data.shape
     converted: list[Any] = []
@@ -87,7 +90,7 @@ def _normalize_key(data: Any, parts: tuple[Any, ...]) -> tuple[tuple[Any, ...], 
             part = operator.index(part)
             consumed += 1
         else:
-            part = _index_array(part, data)
+            part = _index_array(part, data, name)
             if part.dtype.kind == "b":
                 consumed += part.ndim
             else:
@@ -95,10 +98,10 @@ def _normalize_key(data: Any, parts: tuple[Any, ...]) -> tuple[tuple[Any, ...], 
                 consumed += 1
         converted.append(part)
     if ellipses > 1:
-        raise IndexError("getitem: an index can only have a single ellipsis ('...')")
+        raise IndexError(f"{name}: an index can only have a single ellipsis ('...')")
     if consumed > len(shape):
         raise IndexError(
-            f"getitem: too many indices for a tensor of shape {shape}: {consumed} dims indexed"
+            f"{name}: too many indices for a tensor of shape {shape}: {consumed} dims indexed"
         )
     dim = 0
     for part in converted:
@@ -109,24 +112,24 @@ def _normalize_key(data: Any, parts: tuple[Any, ...]) -> tuple[tuple[Any, ...], 
         elif isinstance(part, slice):
             dim += 1
         elif isinstance(part, int):
-            _check_range(part, part, dim, shape)
+            _check_range(part, part, dim, shape, name)
             dim += 1
         elif part.dtype.kind == "b":
             covered = shape[dim : dim + part.ndim]
             if tuple(part.shape) != covered:
                 raise IndexError(
-                    f"getitem: boolean mask of shape {tuple(part.shape)} does not match dims "
+                    f"{name}: boolean mask of shape {tuple(part.shape)} does not match dims "
                     f"{dim}..{dim + part.ndim - 1} of shape {covered} (tensor shape {shape})"
                 )
             dim += part.ndim
         else:
             if part.size:
-                _check_range(int(part.min()), int(part.max()), dim, shape)
+                _check_range(int(part.min()), int(part.max()), dim, shape, name)
             dim += 1
     return tuple(converted), accumulate
 
 
-def _index_array(part: Any, data: Any) -> Any:
+def _index_array(part: Any, data: Any, name: str) -> Any:
     """Returns an index tensor, list or array as an integer or bool array on data's device."""
     if isinstance(part, TensorCore):
         part = part.data
@@ -134,14 +137,14 @@ def _index_array(part: Any, data: Any) -> Any:
         try:
             part = numpy.asarray(part)
         except ValueError as error:
-            raise IndexError(f"getitem: invalid index {part!r}: {error}") from None
+            raise IndexError(f"{name}: invalid index {part!r}: {error}") from None
     if part.dtype.kind not in "biu":
         if part.size == 0:  # an empty list arrives as float64
             part = part.astype(numpy.intp)
         else:
             got = repr(part.item()) if part.ndim == 0 else f"a {part.dtype} array"
             raise IndexError(
-                f"getitem: indices must be ints, slices, None, Ellipsis or arrays of integers "
+                f"{name}: indices must be ints, slices, None, Ellipsis or arrays of integers "
                 f"or bools, got {got}"
             )
     if type(part) is not type(data):
@@ -149,12 +152,12 @@ def _index_array(part: Any, data: Any) -> Any:
     return part
 
 
-def _check_range(low: int, high: int, dim: int, shape: tuple[int, ...]) -> None:
+def _check_range(low: int, high: int, dim: int, shape: tuple[int, ...], name: str) -> None:
     size = shape[dim]
     bad = low if low < -size else high if high >= size else None
     if bad is not None:
         raise IndexError(
-            f"getitem: index {bad} is out of range for dim {dim} with size {size} "
+            f"{name}: index {bad} is out of range for dim {dim} with size {size} "
             f"(tensor shape {shape})"
         )
 

@@ -42,3 +42,5 @@ cdef class OpNode:
     cdef unsigned long long active_pass  # id of the backward pass using this node now, 0 if idle
     cdef object tensor_hooks         # TensorHooks of the output tensor (register_hook), or None
     cdef ProfileMark profile_mark    # profiler/anomaly notes taken when the op started
+    cdef unsigned long long saved_epoch  # in-place modification epoch when `saved` was set
+    cdef readonly OpNode previous    # in-place ops: the op that made the tensor before (or None)

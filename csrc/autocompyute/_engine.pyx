@@ -36,6 +36,7 @@ cdef tuple _empty_tuple = ()
 
 include "gc_tracking.pxi"
 include "thread_safety.pxi"
+include "versions.pxi"
 
 
 def set_array_module_resolver(resolver):
@@ -245,6 +246,11 @@ cdef class TensorCore:
         return _is_float(self)
 
     @property
+    def _version(self):
+        """How many times this tensor's memory was modified in place (views share the count)."""
+        return version_of(self._data)
+
+    @property
     def is_leaf(self):
         """True for tensors not produced by a recorded op (user-created tensors, parameters)."""
         return self.ctx is None
@@ -351,6 +357,7 @@ cdef class OpNode:
         """Keeps `arrays` for backward (dropped when the graph is freed). No-op without a graph."""
         if self.recording:
             self.saved = arrays
+            self.saved_epoch = _inplace_epoch
             if not self.holds_objects and not _is_atomic(arrays, 0):
                 _mark_holds_objects(self)
 
@@ -811,7 +818,7 @@ cdef list _count_consumers(OpNode root):
                 if needs_grad[i] is not True:
                     continue
                 parent = parents[i]
-                child = (<TensorCore>parent).ctx
+                child = _producer(<TensorCore>parent, node)
                 if child is None:
                     continue
                 if child.visit_mark != mark:
@@ -873,6 +880,8 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
             node.grad_buffer = None
             if node.retained_output is not None:
                 _store_retained(node, node_grad)
+            if node.saved_epoch < _inplace_epoch and node.saved:
+                _check_saved_versions(node)
             if _engine_watch:
                 _watch_backward_start(node, &profile_mark, node_grad)
                 grads = node.backward(node_grad)
@@ -898,7 +907,7 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
                     continue
                 parent = <TensorCore>parents[i]
                 returned = (<tuple>grads)[i]
-                child = parent.ctx
+                child = _producer(parent, node)
                 if type(returned) is IndexedGradient:
                     _scatter(parent, <IndexedGradient>returned, node, i)
                 else:
