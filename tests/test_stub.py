@@ -1,4 +1,4 @@
-"""The hand-written stub of the compiled engine matches the built module (mypy.stubtest)."""
+"""The hand-written stubs of the compiled modules match the built modules (mypy.stubtest)."""
 
 import subprocess
 import sys
@@ -6,14 +6,15 @@ import sys
 import pytest
 
 
-def test_engine_stub_matches_compiled_module(tmp_path):
+@pytest.mark.parametrize("module", ["autocompyute._engine", "autocompyute._recurrent"])
+def test_stub_matches_compiled_module(module, tmp_path):
     pytest.importorskip("mypy.stubtest")
     result = subprocess.run(
         [
             sys.executable,
             "-m",
             "mypy.stubtest",
-            "autocompyute._engine",
+            module,
             "--mypy-config-file",
             str(tmp_path / "none.ini"),
         ],

@@ -17,7 +17,16 @@ from autocompyute.nn.layers.embedding import Embedding
 from autocompyute.nn.layers.linear import Linear
 from autocompyute.nn.layers.normalization import Batchnorm, Layernorm
 from autocompyute.nn.layers.pooling import MaxPooling2D
-from autocompyute.nn.layers.recurrent import GRU, LSTM, RNN
+from autocompyute.nn.layers.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    RNNBase,
+    RNNCell,
+    RNNCellBase,
+)
 from autocompyute.nn.layers.reshaping import Flatten, Reshape
 from autocompyute.nn.module import Buffer, Module, Parameter
 
@@ -35,6 +44,8 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRUCell",
+    "LSTMCell",
     "Layernorm",
     "LeakyReLU",
     "Linear",
@@ -44,6 +55,9 @@ __all__ = [
     "Modulelist",
     "MultiHeadSelfAttention",
     "Parameter",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
     "ReLU",
     "Reshape",
     "Sequential",
