@@ -377,7 +377,7 @@ class RNN(RNNBase):
 
     Returns (output, h_n); see `RNNBase.forward`.
 
-    >>> from autocompyute import factories
+    >>> import autocompyute as ac
     >>> output, h_n = RNN(3, 5, num_layers=2)(ac.ones(4, 2, 3))
     >>> output.shape, h_n.shape
     ((4, 2, 5), (2, 2, 5))
@@ -442,7 +442,7 @@ class LSTM(RNNBase):
 
     Returns (output, (h_n, c_n)); see `RNNBase.forward`.
 
-    >>> from autocompyute import factories
+    >>> import autocompyute as ac
     >>> output, (h_n, c_n) = LSTM(3, 5, batch_first=True)(ac.ones(2, 4, 3))
     >>> output.shape, h_n.shape, c_n.shape
     ((2, 4, 5), (1, 2, 5), (1, 2, 5))
@@ -471,7 +471,7 @@ class GRU(RNNBase):
 
     Returns (output, h_n); see `RNNBase.forward`.
 
-    >>> from autocompyute import factories
+    >>> import autocompyute as ac
     >>> output, h_n = GRU(3, 5, bidirectional=True)(ac.ones(4, 3))
     >>> output.shape, h_n.shape
     ((4, 10), (2, 5))
@@ -569,7 +569,7 @@ class RNNCell(RNNCellBase):
 
     Input (B, input_size) or (input_size,), hx (B, H) or (H,) (None for zeros) -> h'.
 
-    >>> from autocompyute import factories
+    >>> import autocompyute as ac
     >>> RNNCell(3, 5)(ac.ones(2, 3)).shape
     (2, 5)
     """
@@ -600,7 +600,7 @@ class LSTMCell(RNNCellBase):
     Input (B, input_size) or (input_size,), hx = (h, c) each (B, H) or (H,) (None for zeros)
     -> (h', c').
 
-    >>> from autocompyute import factories
+    >>> import autocompyute as ac
     >>> h, c = LSTMCell(3, 5)(ac.ones(2, 3))
     >>> h.shape, c.shape
     ((2, 5), (2, 5))
@@ -627,7 +627,7 @@ class GRUCell(RNNCellBase):
 
     Input (B, input_size) or (input_size,), hx (B, H) or (H,) (None for zeros) -> h'.
 
-    >>> from autocompyute import factories
+    >>> import autocompyute as ac
     >>> GRUCell(3, 5)(ac.ones(3)).shape
     (5,)
     """
