@@ -2,8 +2,9 @@
 
 The engine (csrc/autocompyute/_engine.pyx) knows no op, no dtype rule and no `Tensor` class of
 its own. `install` hands it the tensor class its results are made of, the ops behind the
-operators (`+ - * / @ ** -x`) and `tensor[key]`, the Python paths for operands and keys it
-leaves to Python (dtype promotion, key checks), and the lookup of CuPy's array module.
+operators (`+ - * / @ ** -x`) and `tensor[key]`, the built-in ops it runs in C, the Python
+paths for operands and keys it leaves to Python (dtype promotion, key checks), and the lookup
+of CuPy's array module.
 tensor.py calls it once, right after defining `Tensor`.
 """
 
@@ -14,7 +15,7 @@ from autocompyute.backend import array_module
 from autocompyute.ops.binary import Add, Div, Mul, Pow, Sub, apply_promoted
 from autocompyute.ops.indexing import Index, getitem
 from autocompyute.ops.linalg import MatMul
-from autocompyute.ops.unary import Neg
+from autocompyute.ops.unary import Abs, Cos, Exp, Log, Neg, ReLU, Sigmoid, Sin, Sqrt, Tanh
 
 __all__ = ["install"]
 
@@ -25,3 +26,23 @@ def install(tensor_class: type[_engine.TensorCore]) -> None:
     _engine.set_array_module_resolver(array_module)
     _engine.register_arithmetic(Add, Sub, Mul, Div, MatMul, Neg, Pow, apply_promoted)
     _engine.register_indexing(Index, getitem)
+    # Ops the engine runs in C (their classes stay the reference, see testing.reference_ops).
+    _engine.register_builtin_ops(
+        {
+            "add": Add,
+            "sub": Sub,
+            "mul": Mul,
+            "div": Div,
+            "neg": Neg,
+            "exp": Exp,
+            "log": Log,
+            "sqrt": Sqrt,
+            "abs": Abs,
+            "tanh": Tanh,
+            "sigmoid": Sigmoid,
+            "relu": ReLU,
+            "sin": Sin,
+            "cos": Cos,
+            "pow": Pow,
+        }
+    )

@@ -359,41 +359,7 @@ class Tensor(_engine.TensorCore):
 
     # ------------------------------------------------------------------ unary
 
-    def abs(self) -> Tensor:
-        """Elementwise absolute value."""
-        return unary.abs(self)
-
-    def exp(self) -> Tensor:
-        """Elementwise e ** x."""
-        return unary.exp(self)
-
-    def log(self) -> Tensor:
-        """Elementwise natural logarithm."""
-        return unary.log(self)
-
-    def sqrt(self) -> Tensor:
-        """Elementwise square root."""
-        return unary.sqrt(self)
-
-    def tanh(self) -> Tensor:
-        """Elementwise hyperbolic tangent."""
-        return unary.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        """Elementwise logistic sigmoid."""
-        return unary.sigmoid(self)
-
-    def relu(self) -> Tensor:
-        """Elementwise max(x, 0)."""
-        return unary.relu(self)
-
-    def sin(self) -> Tensor:
-        """Elementwise sine."""
-        return unary.sin(self)
-
-    def cos(self) -> Tensor:
-        """Elementwise cosine."""
-        return unary.cos(self)
+    # exp log sqrt tanh sigmoid sin cos abs relu are compiled (TensorCore).
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Clamps values to [min, max] (gradient 0 where clipped)."""

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy
 
+from autocompyute import _engine
 from autocompyute.autograd.grad_mode import no_autograd_tracking
 from autocompyute.backend import move_array
 from autocompyute.tensor import Tensor
 
-__all__ = ["assert_matches_torch", "gradcheck", "numerical_grads"]
+__all__ = ["assert_matches_torch", "gradcheck", "numerical_grads", "reference_ops"]
 
 
 def numerical_grads(
@@ -172,3 +174,24 @@ def assert_matches_torch(
         numpy.testing.assert_allclose(
             got, reference.grad.numpy(), rtol=rtol, atol=atol, err_msg=f"gradient of input {index}"
         )
+
+
+@contextlib.contextmanager
+def reference_ops() -> Iterator[None]:
+    """Runs the built-in ops through their Python `Op` classes instead of the engine's C path.
+
+    The classes are the reference implementation of the ops the engine runs in C (elementwise
+    arithmetic and functions); both paths give the same results bit for bit. Setting the
+    environment variable AUTOCOMPYUTE_REFERENCE_OPS=1 does the same for a whole process.
+
+    >>> import autocompyute as ac
+    >>> with reference_ops():
+    ...     y = ac.tensor([1.0, 2.0]) * 3
+    >>> y
+    Tensor([3.0000, 6.0000], dtype=float32, device=cpu)
+    """
+    previous = _engine.set_builtin_ops_enabled(False)
+    try:
+        yield
+    finally:
+        _engine.set_builtin_ops_enabled(previous)

@@ -44,3 +44,4 @@ cdef class OpNode:
     cdef ProfileMark profile_mark    # profiler/anomaly notes taken when the op started
     cdef unsigned long long saved_epoch  # in-place modification epoch when `saved` was set
     cdef readonly OpNode previous    # in-place ops: the op that made the tensor before (or None)
+    cdef int builtin                 # op code of a built-in op run in C (_builtin_ops.pxi); 0: Python

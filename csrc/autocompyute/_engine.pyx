@@ -293,6 +293,8 @@ cdef class TensorCore:
         if modulo is not None:
             return NotImplemented
         if (exponent_type is int or exponent_type is float) and _is_float(self):
+            if _builtin_code(_Pow) != B_PYTHON:
+                return _builtin_pow(self, exponent)
             op = _new_op(_Pow, (self,), {"exp": exponent})
             return _finish(op, op.forward(self._data, exp=exponent))
         return _binary_fallback(_Pow, self, exponent, False)
@@ -304,6 +306,44 @@ cdef class TensorCore:
 
     def __getitem__(self, key):
         return _index(self, key)
+
+    # Elementwise functions compiled like the operators (integer tensors become float32 first).
+
+    def exp(self):
+        """Elementwise e ** x."""
+        return _unary_method(_Exp, self, True)
+
+    def log(self):
+        """Elementwise natural logarithm."""
+        return _unary_method(_Log, self, True)
+
+    def sqrt(self):
+        """Elementwise square root."""
+        return _unary_method(_Sqrt, self, True)
+
+    def tanh(self):
+        """Elementwise hyperbolic tangent."""
+        return _unary_method(_Tanh, self, True)
+
+    def sigmoid(self):
+        """Elementwise logistic sigmoid."""
+        return _unary_method(_Sigmoid, self, True)
+
+    def sin(self):
+        """Elementwise sine."""
+        return _unary_method(_Sin, self, True)
+
+    def cos(self):
+        """Elementwise cosine."""
+        return _unary_method(_Cos, self, True)
+
+    def abs(self):
+        """Elementwise absolute value."""
+        return _unary_method(_Abs, self, False)
+
+    def relu(self):
+        """Elementwise max(x, 0)."""
+        return _unary_method(_ReLU, self, False)
 
     def retain_grad(self):
         """Keeps this intermediate tensor's gradient in `.grad` during backward."""
@@ -479,6 +519,11 @@ cdef OpNode _new_op(type op_type, tuple inputs, object kwargs):
     op.recording = True
     if _inputs_hold_objects(inputs) or (kwargs is not _NO_KWARGS and _kwargs_hold_objects(kwargs)):
         op.holds_objects = True
+    else:
+        # Like the untracked node, the tuple is on no cycle the collector could break; left
+        # tracked, long graphs promote thousands of them into the oldest generation, which
+        # makes full collections frequent.
+        PyObject_GC_UnTrack(<void*>inputs)
     op.seq = _next_seq
     _next_seq += 1
     return op
@@ -502,21 +547,17 @@ cdef object _finish(OpNode op, object result):
 
 
 cdef object _apply1(type op_type, object x):
-    cdef OpNode op = _new_op(op_type, (x,), _NO_KWARGS)
-    try:
-        result = op.forward(_array_of(x))
-    except (ValueError, TypeError, IndexError) as error:
-        _raise_forward_error(op_type, (_array_of(x),), error)
-    return _finish(op, result)
+    cdef int code = _builtin_code(op_type)
+    if code != B_PYTHON and isinstance(x, TensorCore):
+        return _builtin_apply1(code, op_type, x)
+    return _python_apply1(op_type, x)
 
 
 cdef object _apply2(type op_type, object x1, object x2):
-    cdef OpNode op = _new_op(op_type, (x1, x2), _NO_KWARGS)
-    try:
-        result = op.forward(_array_of(x1), _array_of(x2))
-    except (ValueError, TypeError, IndexError) as error:
-        _raise_forward_error(op_type, (_array_of(x1), _array_of(x2)), error)
-    return _finish(op, result)
+    cdef int code = _builtin_code(op_type)
+    if code != B_PYTHON:
+        return _builtin_apply2(code, op_type, x1, x2)
+    return _python_apply2(op_type, x1, x2)
 
 
 def apply(type op_type, *inputs, **kwargs):
@@ -855,6 +896,7 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
     cdef object node_grad
     cdef object parent_grad
     cdef object returned
+    cdef object incoming
     cdef Py_ssize_t i
     cdef Py_ssize_t n_parents
     cdef bint fresh
@@ -884,10 +926,12 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
                 _check_saved_versions(node)
             if _engine_watch:
                 _watch_backward_start(node, &profile_mark, node_grad)
-                grads = node.backward(node_grad)
+                grads = _node_backward(node, node_grad)
                 _watch_backward_end(node, &profile_mark, grads)
             else:
-                grads = node.backward(node_grad)
+                grads = _node_backward(node, node_grad)
+            # Built-in nodes pass the incoming gradient on unchanged in places (add, sub).
+            incoming = node_grad if node.builtin != B_PYTHON else None
             node_grad = None
             parents = node.parents
             n_parents = len(parents)
@@ -911,8 +955,12 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
                 if type(returned) is IndexedGradient:
                     _scatter(parent, <IndexedGradient>returned, node, i)
                 else:
-                    parent_grad = _check_gradient(returned, parent, node, i)
-                    fresh = _exclusively_ours(parent_grad, returned)
+                    if node.builtin != B_PYTHON:
+                        parent_grad = _builtin_checked(returned, parent, node, i)
+                        fresh = returned is not incoming or parent_grad is not returned
+                    else:
+                        parent_grad = _check_gradient(returned, parent, node, i)
+                        fresh = _exclusively_ours(parent_grad, returned)
                     if child is None:
                         _deliver_to_leaf(parent, parent_grad, fresh)
                     else:
@@ -924,6 +972,7 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
                 parent_grad = None
                 returned = None
             grads = None
+            incoming = None
             if not retain_graph:
                 node.parents = None
                 node.saved = None
@@ -932,6 +981,9 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
     except BaseException:
         _release_claims(reached, mark)
         raise
+
+
+include "_builtin_ops.pxi"
 
 
 cdef _store_retained(OpNode node, object grad):
