@@ -128,6 +128,13 @@ cdef inline _Kernels _kernels_of(object xp):
     return <_Kernels>kernels
 
 
+cdef inline bint _only_tensors_and_atoms(tuple inputs):
+    for item in inputs:
+        if not isinstance(item, TensorCore) and PyObject_IS_GC(item):
+            return False
+    return True
+
+
 # ----------------------------------------------------------------------------------------------
 # Python scalars as 0-d arrays of the tensor's dtype
 

@@ -519,10 +519,10 @@ cdef OpNode _new_op(type op_type, tuple inputs, object kwargs):
     op.recording = True
     if _inputs_hold_objects(inputs) or (kwargs is not _NO_KWARGS and _kwargs_hold_objects(kwargs)):
         op.holds_objects = True
-    else:
-        # Like the untracked node, the tuple is on no cycle the collector could break; left
-        # tracked, long graphs promote thousands of them into the oldest generation, which
-        # makes full collections frequent.
+    elif _only_tensors_and_atoms(inputs):
+        # Such a tuple is on no cycle the collector could break (tensors of plain graphs are
+        # untracked); left tracked, long graphs promote thousands of them into the oldest
+        # generation, which makes full collections frequent.
         PyObject_GC_UnTrack(<void*>inputs)
     op.seq = _next_seq
     _next_seq += 1
