@@ -347,3 +347,38 @@ def test_unary_ops_agree_on_the_gpu(name):
     assert type(fast.data) is cupy.ndarray
     assert_same_bits(fast.data.get(), reference.data.get())
     assert_same_bits(fast_grads[0].get(), reference_grads[0].get())
+
+
+# ------------------------------------------------------------------- profiler and anomaly mode
+
+
+def test_the_profiler_sees_built_in_ops_as_on_the_reference_path():
+    from autocompyute.profiler import profile
+
+    recorded = []
+    for builtin in (True, False):
+        x = ac.Tensor(sample((2, 3)), req_grad=True)
+        with engine_path(builtin), profile(record_shapes=True, profile_memory=True) as prof:
+            ((x * 2.0 + x).tanh().relu() / 3).sum().backward()
+        recorded.append(
+            [
+                (e.name, e.phase, e.input_shapes, e.nbytes)
+                for e in prof.events()
+                if e.phase != "scope"
+            ]
+        )
+    assert recorded[0] == recorded[1]
+    assert ("Tanh", "backward") in [(name, phase) for name, phase, *_ in recorded[0]]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_anomaly_mode_names_built_in_ops_in_both_phases():
+    from autocompyute.autograd import detect_anomaly
+
+    for builtin in (True, False):
+        with engine_path(builtin), detect_anomaly():
+            with pytest.raises(FloatingPointError, match="Log forward produced NaN"):
+                ac.tensor([-1.0]).log()
+            y = ac.tensor([0.0], req_grad=True).sqrt()
+            with pytest.raises(FloatingPointError, match="Sqrt backward produced NaN or Inf"):
+                y.sum().backward()
