@@ -171,8 +171,10 @@ def _select_backward(op: Op, grad: Any) -> tuple[Any, Any]:
     x1, x2, out = op.saved
     # Ties send half the gradient to each input (as PyTorch does), which keeps the sum exact.
     weight_x1 = (x1 == out).astype(grad.dtype) - (x1 == x2).astype(grad.dtype) * 0.5
-    grad_x1 = grad * weight_x1 if op.needs_grad[0] else None
-    grad_x2 = grad * (1 - weight_x1) if op.needs_grad[1] else None
+    # where: an input that was not selected gets 0 even where grad is NaN or inf.
+    xp = op.xp
+    grad_x1 = xp.where(weight_x1 == 0, 0, grad) * weight_x1 if op.needs_grad[0] else None
+    grad_x2 = xp.where(weight_x1 == 1, 0, grad) * (1 - weight_x1) if op.needs_grad[1] else None
     return grad_x1, grad_x2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import string
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +49,8 @@ class MatMul(Op):
         if needs_grad[1] and x2.ndim == 2 and x1.ndim > 2 and x1.flags.c_contiguous:
             # A shared weight matrix: one big product instead of a stack of products that the
             # engine would then have to sum over the batch dims.
-            grad_x2 = x1.reshape(-1, x1.shape[-1]).T @ grad.reshape(-1, grad.shape[-1])
+            rows = math.prod(x1.shape[:-1])
+            grad_x2 = x1.reshape(rows, x1.shape[-1]).T @ grad.reshape(rows, grad.shape[-1])
             needs_grad = (needs_grad[0], False)
         # Treat 1-D operands as a row (x1) or a column (x2) and drop that dim again afterwards.
         matrix1 = x1[None, :] if x1.ndim == 1 else x1

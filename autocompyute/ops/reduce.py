@@ -148,9 +148,14 @@ class Std(Op):
         x, mean, out = self.saved
         dims, ddof = self.kwargs["dims"], self.kwargs["ddof"]
         grad = expand_reduced(grad, x.shape, dims, self.kwargs.get("keepdims", False))
-        # d std / dx = (x - mean) / (divisor * std); a zero std gives inf/NaN, as in PyTorch.
+        # d std / dx = (x - mean) / (divisor * std). Where std is 0, PyTorch's gradient is 0 (a
+        # subgradient) instead of 0/0; a zero divisor (count <= ddof) still gives inf/NaN.
+        divisor = _divisor(x.shape, dims, ddof)
         grad_x = x - mean
-        grad_x *= grad / (out * _divisor(x.shape, dims, ddof))
+        zero = out == 0
+        grad_x *= grad / (self.xp.where(zero, 1, out) * divisor)
+        if divisor > 0:
+            grad_x = self.xp.where(zero, 0, grad_x)
         return grad_x
 
 
@@ -193,7 +198,7 @@ def _extremum_backward(op: Op, grad: Any) -> Any:
     hits = x == out
     # Counting in the gradient's dtype keeps the division from promoting to float64.
     ties = hits.sum(axis=dims, keepdims=True, dtype=grad.dtype)
-    return hits * (grad / ties)
+    return op.xp.where(hits, grad / ties, 0)  # NaN in grad stays off the non-extreme elements
 
 
 class LogSumExp(Op):

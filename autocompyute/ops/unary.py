@@ -148,7 +148,8 @@ class ReLU(Op):
 
     def backward(self, grad: Any) -> Any:
         (out,) = self.saved
-        return grad * (out > 0).astype(grad.dtype)  # float x float is faster than float x bool
+        # where, not a product: NaN/inf in grad must not leak where the local gradient is 0.
+        return self.xp.where(out > 0, grad, 0)
 
 
 class Sin(Op):
@@ -194,7 +195,7 @@ class Clip(Op):
             inside = x <= high
         else:
             inside = (x >= low) & (x <= high)
-        return grad * inside
+        return self.xp.where(inside, grad, 0)  # a clipped element gets 0 even for NaN grad
 
 
 class Tril(Op):

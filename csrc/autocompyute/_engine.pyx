@@ -750,7 +750,7 @@ cdef _deliver_to_leaf(TensorCore leaf, object grad, bint fresh):
         elif leaf._grad_owned:
             leaf._grad += grad
         else:
-            leaf._grad = leaf._grad + grad
+            leaf._grad = _added(leaf._grad, grad)
             leaf._grad_owned = True
     finally:
         _unlock_leaves()
@@ -763,8 +763,16 @@ cdef _deliver_to_node(OpNode node, object grad, bint fresh):
     elif node.buffer_owned:
         node.grad_buffer += grad
     else:
-        node.grad_buffer = node.grad_buffer + grad
+        node.grad_buffer = _added(node.grad_buffer, grad)
         node.buffer_owned = True
+
+
+cdef inline object _added(object buffer, object grad):
+    """buffer + grad as a new array (NumPy turns a sum of 0-d arrays into a scalar)."""
+    result = buffer + grad
+    if type(result) is not _numpy_ndarray and isinstance(result, numpy.generic):
+        result = numpy.asarray(result)
+    return result
 
 
 cdef _scatter(TensorCore target, IndexedGradient indexed, OpNode node, Py_ssize_t index):
@@ -772,6 +780,8 @@ cdef _scatter(TensorCore target, IndexedGradient indexed, OpNode node, Py_ssize_
     cdef object data = target._data
     cdef OpNode child = target.ctx
     values = indexed.values
+    if isinstance(values, numpy.generic) and type(data) is _numpy_ndarray:
+        values = numpy.asarray(values)  # the 0-d gradient of one element
     if type(values) is not type(data) or (values.dtype is not data.dtype
                                           and values.dtype != data.dtype):
         raise TypeError(
@@ -783,19 +793,18 @@ cdef _scatter(TensorCore target, IndexedGradient indexed, OpNode node, Py_ssize_
     if child is None:
         _lock_leaves()
         try:
-            _scatter_into(target, None, indexed, xp, node, index)
+            _scatter_into(target, None, indexed, values, xp, node, index)
         finally:
             _unlock_leaves()
     else:
-        _scatter_into(target, child, indexed, xp, node, index)
+        _scatter_into(target, child, indexed, values, xp, node, index)
 
 
-cdef _scatter_into(TensorCore target, OpNode child, IndexedGradient indexed, object xp,
-                   OpNode node, Py_ssize_t index):
+cdef _scatter_into(TensorCore target, OpNode child, IndexedGradient indexed, object values,
+                   object xp, OpNode node, Py_ssize_t index):
     cdef object data = target._data
     cdef object buffer
     cdef bint owned
-    values = indexed.values
     if child is None:
         buffer, owned = target._grad, target._grad_owned
     else:
@@ -994,5 +1003,5 @@ cdef _store_retained(OpNode node, object grad):
     if out._grad is None:
         out._grad = grad.copy()
     else:
-        out._grad = out._grad + grad
+        out._grad = _added(out._grad, grad)
     out._grad_owned = True

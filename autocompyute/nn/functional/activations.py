@@ -27,6 +27,7 @@ class GELU(Op):
 
     def forward(self, x: Any) -> Any:
         xp = self.xp
+        shape, x = x.shape, _at_least_1d(x)  # the in-place steps below need arrays
         decay = x * x
         decay *= -2.0 * _GELU_SCALE * _GELU_CUBIC
         decay -= 2.0 * _GELU_SCALE
@@ -37,7 +38,7 @@ class GELU(Op):
         gate = decay + 1.0
         xp.reciprocal(gate, out=gate)  # sigmoid(2u)
         self.save_for_backward(x, decay, gate)
-        return x * gate
+        return (x * gate).reshape(shape)
 
     def backward(self, grad: Any) -> Any:
         x, decay, gate = self.saved
@@ -51,7 +52,7 @@ class GELU(Op):
         slope *= x
         slope += gate
         slope *= grad
-        return slope
+        return slope.reshape(grad.shape)
 
 
 class LeakyReLU(Op):
@@ -71,26 +72,43 @@ class Softmax(Op):
     """exp(x) / sum(exp(x)) along `dim`, shifted by the maximum for stability."""
 
     def forward(self, x: Any, *, dim: int) -> Any:
-        out = softmax_kernels.softmax(self.xp, x, dim)
+        shape, x = x.shape, _at_least_1d(x)
+        out = self.xp.empty_like(x) if x.size == 0 else softmax_kernels.softmax(self.xp, x, dim)
         self.save_for_backward(out)
-        return out
+        return out.reshape(shape)
 
     def backward(self, grad: Any) -> Any:
         (out,) = self.saved
-        return softmax_kernels.softmax_backward(grad, out, self.kwargs["dim"])
+        flat_grad = grad.reshape(out.shape)
+        return softmax_kernels.softmax_backward(flat_grad, out, self.kwargs["dim"]).reshape(
+            grad.shape
+        )
 
 
 class LogSoftmax(Op):
     """x - log(sum(exp(x))) along `dim`, shifted by the maximum for stability."""
 
     def forward(self, x: Any, *, dim: int) -> Any:
-        out = softmax_kernels.log_softmax(self.xp, x, dim)
+        shape, x = x.shape, _at_least_1d(x)
+        if x.size == 0:  # nothing to normalize (possibly along a 0-size dim)
+            out = self.xp.empty_like(x)
+        else:
+            out = softmax_kernels.log_softmax(self.xp, x, dim)
         self.save_for_backward(out)
-        return out
+        return out.reshape(shape)
 
     def backward(self, grad: Any) -> Any:
         (out,) = self.saved
-        return softmax_kernels.log_softmax_backward(self.xp, grad, out, self.kwargs["dim"])
+        flat_grad = grad.reshape(out.shape)
+        dim = self.kwargs["dim"]
+        return softmax_kernels.log_softmax_backward(self.xp, flat_grad, out, dim).reshape(
+            grad.shape
+        )
+
+
+def _at_least_1d(x: Any) -> Any:
+    """A 0-d array as shape (1,) (a 0-d tensor normalizes over its single element)."""
+    return x.reshape(1) if x.ndim == 0 else x
 
 
 def gelu(x: Tensor) -> Tensor:

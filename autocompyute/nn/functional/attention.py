@@ -31,8 +31,19 @@ class ScaledDotProductAttention(Op):
                 scores = xp.where(mask, scores, -xp.inf)
             else:
                 scores += mask
+        # A query whose keys are all masked gets weights 0 (output 0, no gradient) as in
+        # PyTorch, instead of the 0/0 of a softmax over nothing but -inf.
+        blocked = None
+        if mask is not None:
+            blocked = (scores == -xp.inf).all(axis=-1, keepdims=True)
+            if blocked.any():
+                scores = xp.where(blocked, 0, scores)
+            else:
+                blocked = None
         # Softmax over the keys, in place on the scores buffer.
         weights = softmax_kernels.softmax(xp, scores, -1, overwrite=True)
+        if blocked is not None:
+            weights *= ~blocked
         self.save_for_backward(q, k, v, weights)
         if keep is not None:
             weights = weights * keep

@@ -282,7 +282,8 @@ class MaxPool2D(Op):
         grad_x = xp.zeros(tuple(x_shape[axis] for axis in x_order), dtype=grad.dtype)
         grad_x = grad_x.transpose(sorted(range(len(x_order)), key=x_order.__getitem__))
         for position, tap in enumerate(_pool_taps(grad_x, self.kwargs["window"])):
-            xp.multiply(grad, argmax == position, out=tap)
+            # where, not a product: NaN in grad must not reach the non-maximal taps.
+            xp.copyto(tap, xp.where(argmax == position, grad, 0))
         return grad_x
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from autocompyute.autograd.op import Op
@@ -16,7 +17,7 @@ class Linear(Op):
     def forward(self, x: Any, w: Any, b: Any) -> Any:
         self.save_for_backward(x, w)
         # One 2-D matrix product over all leading dims is much faster than a batched matmul.
-        rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        rows = x.reshape(math.prod(x.shape[:-1]), x.shape[-1]) if x.ndim != 2 else x
         out = rows @ w.T
         if b is not None:
             out += b
@@ -25,12 +26,12 @@ class Linear(Op):
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
         x, w = self.saved
         needs_grad = self.needs_grad
-        grad_rows = grad.reshape(-1, w.shape[0])
+        grad_rows = grad.reshape(math.prod(grad.shape[:-1]), w.shape[0])
         grad_x = grad_w = grad_b = None
         if needs_grad[0]:
             grad_x = (grad_rows @ w).reshape(x.shape)
         if needs_grad[1]:
-            grad_w = grad_rows.T @ x.reshape(-1, x.shape[-1])
+            grad_w = grad_rows.T @ x.reshape(grad_rows.shape[0], x.shape[-1])
         if needs_grad[2]:
             grad_b = grad_rows.sum(axis=0)
         return grad_x, grad_w, grad_b

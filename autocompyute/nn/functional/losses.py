@@ -80,7 +80,9 @@ class CrossEntropyLoss(Op):
         if valid is None:
             grad_rows *= grad / probs.shape[0]
         else:
-            scale = valid * (grad / self.xp.maximum(count, 1)).astype(probs.dtype, copy=False)
+            # where: ignored items get 0 even when grad is NaN (as in PyTorch).
+            scale = self.xp.where(valid, grad / self.xp.maximum(count, 1), 0)
+            scale = scale.astype(probs.dtype, copy=False)
             grad_rows *= scale[:, None]
         return grad_rows.reshape(self.kwargs["shape"]), None
 
