@@ -13,7 +13,7 @@ import autocompyute.nn.functional as F
 from autocompyute.testing import assert_matches_torch
 
 torch = pytest.importorskip("torch")
-torch_F = torch.nn.functional
+torch_functional = torch.nn.functional
 
 
 def leaf(values, dtype=np.float64):
@@ -50,9 +50,9 @@ def test_std_with_zero_spread_has_zero_gradient():
 @pytest.mark.parametrize(
     ("ours", "theirs"),
     [
-        (lambda x: F.softmax(x, dim=0), lambda x: torch_F.softmax(x, dim=0)),
-        (lambda x: F.log_softmax(x, dim=-1), lambda x: torch_F.log_softmax(x, dim=-1)),
-        (lambda x: F.gelu(x), lambda x: torch_F.gelu(x, approximate="tanh")),
+        (lambda x: F.softmax(x, dim=0), lambda x: torch_functional.softmax(x, dim=0)),
+        (lambda x: F.log_softmax(x, dim=-1), lambda x: torch_functional.log_softmax(x, dim=-1)),
+        (lambda x: F.gelu(x), lambda x: torch_functional.gelu(x, approximate="tanh")),
     ],
     ids=["softmax", "log_softmax", "gelu"],
 )
@@ -63,7 +63,7 @@ def test_activations_of_a_0d_tensor(ours, theirs):
 @pytest.mark.parametrize("shape", [(2, 0), (0, 3), (0,)])
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_softmax_along_and_beside_a_0_size_dim(shape, name):
-    ours, theirs = getattr(F, name), getattr(torch_F, name)
+    ours, theirs = getattr(F, name), getattr(torch_functional, name)
     assert_matches_torch(
         lambda x: ours(x, dim=-1), lambda x: theirs(x, dim=-1), [leaf(np.ones(shape))]
     )
@@ -71,7 +71,7 @@ def test_softmax_along_and_beside_a_0_size_dim(shape, name):
 
 def test_linear_and_matmul_with_0_size_inner_dim():
     x, w = leaf(np.ones((2, 2, 0))), leaf(np.ones((3, 0)))
-    assert_matches_torch(F.linear, torch_F.linear, [x, w])
+    assert_matches_torch(F.linear, torch_functional.linear, [x, w])
     a, b = leaf(np.ones((2, 3, 4))), leaf(np.ones((4, 0)))
     assert_matches_torch(lambda a, b: a @ b, lambda a, b: a @ b, [a, b])
     a, b = leaf(np.ones((2, 3, 0))), leaf(np.ones((0, 5)))
@@ -109,7 +109,10 @@ def test_nan_upstream_does_not_leak_where_the_local_gradient_is_zero(ours, their
 def test_nan_upstream_through_maxpool():
     x = leaf(np.arange(16.0).reshape(1, 1, 4, 4))
     assert_matches_torch(
-        lambda x: F.maxpool2d(x, 2), lambda x: torch_F.max_pool2d(x, 2), [x], upstream=nan_upstream
+        lambda x: F.maxpool2d(x, 2),
+        lambda x: torch_functional.max_pool2d(x, 2),
+        [x],
+        upstream=nan_upstream,
     )
 
 
@@ -127,6 +130,8 @@ def test_fully_masked_attention_row_gives_zeros_as_in_pytorch():
     mask = np.array([[False, False], [True, True]])
     assert_matches_torch(
         lambda q, k, v: F.scaled_dot_product_attention(q, k, v, mask=ac.tensor(mask)),
-        lambda q, k, v: torch_F.scaled_dot_product_attention(q, k, v, attn_mask=torch.tensor(mask)),
+        lambda q, k, v: torch_functional.scaled_dot_product_attention(
+            q, k, v, attn_mask=torch.tensor(mask)
+        ),
         [q, k, v],
     )
