@@ -90,10 +90,9 @@ class LogSoftmax(Op):
 
     def forward(self, x: Any, *, dim: int) -> Any:
         shape, x = x.shape, _at_least_1d(x)
-        if x.size == 0:  # nothing to normalize (possibly along a 0-size dim)
-            out = self.xp.empty_like(x)
-        else:
-            out = softmax_kernels.log_softmax(self.xp, x, dim)
+        xp = self.xp
+        # Nothing to normalize when empty (possibly along a 0-size dim).
+        out = xp.empty_like(x) if x.size == 0 else softmax_kernels.log_softmax(xp, x, dim)
         self.save_for_backward(out)
         return out.reshape(shape)
 
