@@ -1,24 +1,19 @@
 """Saving and loading checkpoints: `save(obj, path)` and `load(path)`.
 
-File format (version 1): an uncompressed NumPy `.npz` archive (a zip file of `.npy` arrays)
-holding
+Two formats, chosen by the file name when saving and by the file's content when loading:
 
-- one entry per array, named `a0`, `a1`, ... in the order they occur in `obj`;
-- an entry `__autocompyute__`: a 0-d unicode array with UTF-8 JSON metadata
-  `{"format": "autocompyute", "version": 1, "structure": <node>}`.
+- safetensors (a path ending in `.safetensors`): readable by PyTorch, Hugging Face and others;
+  see `autocompyute.safetensors_format`.
+- `.npz` (every other name, e.g. `model.pt` or `state.npz`), format version 1: an uncompressed
+  NumPy archive holding one `.npy` entry per array, named `a0`, `a1`, ... in the order they
+  occur in `obj`, and an entry `__autocompyute__`: a 0-d unicode array with UTF-8 JSON metadata
+  `{"format": "autocompyute", "version": 1, "structure": <node>}` (nodes are described in
+  `autocompyute.checkpoint_structure`).
 
-A `<node>` describes one value of `obj`:
-
-- `{"type": "dict", "items": [[key, <node>], ...]}` (keys are str or int, kept in order);
-- `{"type": "list" | "tuple", "items": [<node>, ...]}`;
-- `{"type": "array" | "tensor" | "numpy_scalar", "entry": "a3", "dtype": "float32",
-  "shape": [2, 3]}` (tensors come back as CPU `Tensor`s, arrays as NumPy arrays);
-- `{"type": "int" | "float" | "bool" | "str" | "none", "value": ...}`.
-
-Nothing is pickled (loading uses `allow_pickle=False`), so any NumPy can read the arrays.
-Writes are atomic: the archive goes to a temporary file in the target's directory, is flushed
-and fsynced, then renamed over the target, so a crash never leaves a half-written checkpoint
-and never destroys an existing one. GPU arrays are saved through host copies.
+Nothing is pickled and loading never runs code. Writes are atomic: the file goes to a temporary
+file in the target's directory, is flushed and fsynced, then renamed over the target, so a crash
+never leaves a half-written checkpoint and never destroys an existing one. GPU arrays are saved
+through host copies.
 
 >>> import os, tempfile
 >>> import numpy
@@ -34,97 +29,68 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy
 
-from autocompyute.backend import DeviceLike, get_device, move_array
-from autocompyute.tensor import Tensor
+from autocompyute.backend import DeviceLike, get_device
+from autocompyute.checkpoint_structure import decode_structure, encode_structure
+from autocompyute.safetensors_format import (
+    looks_like_safetensors,
+    read_safetensors,
+    write_safetensors,
+)
 
 __all__ = ["load", "save"]
 
 FORMAT_NAME = "autocompyute"
 FORMAT_VERSION = 1
 _METADATA_ENTRY = "__autocompyute__"
-_SCALARS = {bool: "bool", int: "int", float: "float", str: "str"}
-
-
-def _host_array(value: Any) -> numpy.ndarray:
-    array = value.as_numpy() if isinstance(value, Tensor) else value
-    if not isinstance(array, numpy.ndarray):
-        array = move_array(array, get_device("cpu"))  # a CuPy array: copy to the host
-    if array.dtype.hasobject:
-        raise TypeError("save: arrays of Python objects cannot be saved")
-    return array
-
-
-def _encode(value: Any, arrays: dict[str, numpy.ndarray], where: str) -> dict[str, Any]:
-    if value is None:
-        return {"type": "none", "value": None}
-    scalar_type = _SCALARS.get(type(value))
-    if scalar_type is not None:
-        return {"type": scalar_type, "value": value}
-    if isinstance(value, Mapping):
-        items = []
-        for key, item in value.items():
-            if type(key) not in (str, int):
-                raise TypeError(
-                    f"save: dict keys must be str or int, got {type(key).__name__} at {where}"
-                )
-            items.append([key, _encode(item, arrays, f"{where}[{key!r}]")])
-        return {"type": "dict", "items": items}
-    if isinstance(value, list | tuple):
-        kind = "list" if isinstance(value, list) else "tuple"
-        return {
-            "type": kind,
-            "items": [
-                _encode(item, arrays, f"{where}[{index}]") for index, item in enumerate(value)
-            ],
-        }
-    if isinstance(value, Tensor):
-        kind = "tensor"
-    elif isinstance(value, numpy.generic):
-        kind = "numpy_scalar"
-    elif isinstance(value, numpy.ndarray) or hasattr(value, "__cuda_array_interface__"):
-        kind = "array"
-    else:
-        raise TypeError(
-            f"save: cannot save a {type(value).__name__} at {where}; supported: "
-            "dicts, lists, tuples, arrays, tensors, numbers, str and None"
-        )
-    array = _host_array(numpy.asarray(value) if kind == "numpy_scalar" else value)
-    entry = f"a{len(arrays)}"
-    arrays[entry] = array
-    return {"type": kind, "entry": entry, "dtype": array.dtype.str, "shape": list(array.shape)}
 
 
 def save(obj: Any, path: str | os.PathLike[str]) -> None:
     """Saves a state dict, optimizer state or any nesting of dicts/lists of arrays to `path`.
 
-    The write is atomic (temporary file, fsync, rename): `path` holds either its old content
-    or the complete new checkpoint, even if the process dies mid-write.
+    A path ending in `.safetensors` gets the safetensors format (a model's `state_dict()` is
+    then readable by `safetensors.torch.load_file`); any other name gets the `.npz` format. The
+    write is atomic (temporary file, fsync, rename): `path` holds either its old content or the
+    complete new checkpoint, even if the process dies mid-write.
 
     Args:
         obj: dicts (str or int keys), lists, tuples, NumPy/CuPy arrays, Tensors, Python numbers,
             strings and None, nested freely.
-        path: the file to write (conventionally ending in `.npz`; no suffix is added).
+        path: the file to write (no suffix is added).
+
+    Raises:
+        TypeError: naming where in `obj` a value cannot be saved.
     """
     path = os.fspath(path)
-    arrays: dict[str, numpy.ndarray] = {}
-    structure = _encode(obj, arrays, "obj")
+    if path.endswith(".safetensors"):
+        _write_atomically(path, lambda temporary: write_safetensors(obj, temporary))
+        return
+    structure, arrays = encode_structure(obj)
     metadata = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "structure": structure}
     arrays[_METADATA_ENTRY] = numpy.array(json.dumps(metadata))
+
+    def write_npz(temporary: str) -> None:
+        with open(temporary, "wb") as file:
+            numpy.savez(file, allow_pickle=False, **arrays)
+
+    _write_atomically(path, write_npz)
+
+
+def _write_atomically(path: str, write: Callable[[str], None]) -> None:
+    """Runs `write(temporary)` beside `path`, fsyncs the result and renames it over `path`."""
     directory = os.path.dirname(os.path.abspath(path))
     descriptor, temporary = tempfile.mkstemp(
         prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory
     )
+    os.close(descriptor)
     try:
-        with os.fdopen(descriptor, "wb") as file:
-            numpy.savez(file, allow_pickle=False, **arrays)
-            file.flush()
-            os.chmod(temporary, _file_mode(path))
+        write(temporary)
+        os.chmod(temporary, _file_mode(path))
+        with open(temporary, "rb+") as file:
             os.fsync(file.fileno())
         os.replace(temporary, path)
     except BaseException:
@@ -158,64 +124,53 @@ def _fsync_directory(directory: str) -> None:
         os.close(descriptor)
 
 
-class _Decoder:
-    def __init__(self, archive: Any, path: str, device: Any) -> None:
-        self.archive = archive
-        self.path = path
-        self.device = device
-
-    def decode(self, node: Any) -> Any:
-        kind = node["type"]
-        if kind == "none":
-            return None
-        if kind in ("bool", "int", "float", "str"):
-            return {"bool": bool, "int": int, "float": float, "str": str}[kind](node["value"])
-        if kind == "dict":
-            return {key: self.decode(item) for key, item in node["items"]}
-        if kind in ("list", "tuple"):
-            items = [self.decode(item) for item in node["items"]]
-            return items if kind == "list" else tuple(items)
-        if kind in ("array", "tensor", "numpy_scalar"):
-            array = self.archive[node["entry"]]
-            if array.dtype.str != node["dtype"] or list(array.shape) != node["shape"]:
-                raise ValueError(
-                    f"entry {node['entry']} has dtype {array.dtype.str} shape "
-                    f"{list(array.shape)}, the metadata says {node['dtype']} "
-                    f"{node['shape']}"
-                )
-            if kind == "numpy_scalar":
-                return array[()]
-            if self.device is not None:
-                array = move_array(array, self.device)
-            return Tensor(array) if kind == "tensor" else array
-        raise ValueError(f"unknown node type {kind!r}")
-
-
-def load(path: str | os.PathLike[str], device: DeviceLike | None = None) -> Any:
-    """Loads an object written by `save`.
+def load(
+    path: str | os.PathLike[str],
+    device: DeviceLike | None = None,
+    *,
+    mmap: bool = False,
+    map_location: DeviceLike | None = None,
+    weights_only: bool | None = None,
+) -> Any:
+    """Loads a checkpoint written by `save`, or a safetensors file written by any library.
 
     Args:
-        path: the checkpoint file.
+        path: the checkpoint file (its format is recognised from its content).
         device: where to put arrays and tensors (default: NumPy arrays / CPU tensors).
+        mmap: map a safetensors file instead of reading it: arrays are copy-on-write views of
+            the file, read from disk only when touched (`.npz` files are always read).
+        map_location: PyTorch's name for `device` (a device or device string).
+        weights_only: accepted for PyTorch compatibility; loading never runs code anyway.
 
     Returns:
         The saved object, with arrays as NumPy (or CuPy, for a CUDA `device`) arrays and saved
-        tensors as Tensors.
+        tensors as Tensors; a safetensors file from another library gives a dict of name ->
+        Tensor.
 
     Raises:
         FileNotFoundError: if `path` does not exist.
-        ValueError: if the file is truncated, corrupt or not an autocompyute checkpoint; the
-            message names the path.
+        ValueError: if the file is truncated, corrupt or not a checkpoint; the message names the
+            path and what is wrong.
     """
+    del weights_only
     path = os.fspath(path)
-    target = None if device is None else get_device(device)
+    if device is not None and map_location is not None:
+        raise TypeError("load: give device or map_location, not both")
+    where = device if device is not None else map_location
+    target = None if where is None else get_device(where)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no checkpoint at {path!r}")
     try:
+        with open(path, "rb") as file:
+            head = file.read(16)
+        if looks_like_safetensors(head) and not head.startswith(b"PK"):
+            return read_safetensors(path, target, mmap)
         with numpy.load(path, allow_pickle=False) as archive:
             if _METADATA_ENTRY not in archive.files:
                 raise ValueError("it has no autocompyute metadata entry")
             metadata = json.loads(str(archive[_METADATA_ENTRY][()]))
+            if not isinstance(metadata, dict):
+                raise ValueError("its metadata is not a JSON object")
             if metadata.get("format") != FORMAT_NAME:
                 raise ValueError(f"unknown format {metadata.get('format')!r}")
             version = metadata.get("version")
@@ -224,19 +179,13 @@ def load(path: str | os.PathLike[str], device: DeviceLike | None = None) -> Any:
                     f"format version {version!r} is newer than this autocompyute "
                     f"supports ({FORMAT_VERSION}); upgrade autocompyute"
                 )
-            return _Decoder(archive, path, target).decode(metadata["structure"])
-    except (
-        ValueError,
-        KeyError,
-        TypeError,
-        OSError,
-        EOFError,
-        zipfile.BadZipFile,
-        json.JSONDecodeError,
-    ) as error:
-        if isinstance(error, FileNotFoundError):
-            raise
+            return decode_structure(metadata.get("structure"), archive.__getitem__, target)
+    except FileNotFoundError:
+        raise
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # a malformed file can make NumPy or json raise anything
         raise ValueError(
             f"load: {path!r} is not a valid autocompyute checkpoint (truncated or "
-            f"corrupt?): {error}"
+            f"corrupt?): {type(error).__name__}: {error}"
         ) from error
