@@ -119,8 +119,8 @@ def decode_structure(
         return None
     if kind in ("bool", "int", "float", "str"):
         value = node.get("value")
-        expected = {"bool": bool, "int": int, "float": (int, float), "str": str}[kind]
-        if not isinstance(value, expected) or (kind != "bool" and isinstance(value, bool)):
+        expected: dict[str, Any] = {"bool": bool, "int": int, "float": (int, float), "str": str}
+        if not isinstance(value, expected[kind]) or (kind != "bool" and isinstance(value, bool)):
             raise ValueError(f"a {kind} node holds {value!r}")
         return {"bool": bool, "int": int, "float": float, "str": str}[kind](value)
     if kind == "dict":

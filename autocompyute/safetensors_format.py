@@ -71,7 +71,11 @@ def write_safetensors(obj: Any, file_path: str) -> None:
             {"format": FORMAT_NAME, "version": FORMAT_VERSION, "structure": structure}
         ),
     }
-    tensors = {name: numpy.ascontiguousarray(array) for name, array in arrays.items()}
+    # (ascontiguousarray would turn 0-d arrays into 1-d ones)
+    tensors = {
+        name: array if array.flags.c_contiguous else array.copy(order="C")
+        for name, array in arrays.items()
+    }
     save_file(tensors, file_path, metadata=metadata)
 
 
@@ -167,12 +171,12 @@ class _EntryReader:
         if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
             raise ValueError(f"entry {name!r} has bad shape {shape!r:.60}")
         bfloat16 = dtype_name == "BF16"
-        if not bfloat16 and dtype_name not in _DTYPES:
+        if not bfloat16 and not (isinstance(dtype_name, str) and dtype_name in _DTYPES):
             raise ValueError(
                 f"entry {name!r} has dtype {dtype_name!r}, which autocompyute cannot load "
                 f"(supported: {', '.join([*_DTYPES, 'BF16'])})"
             )
-        dtype = numpy.dtype("<u2" if bfloat16 else _DTYPES[dtype_name])
+        dtype = numpy.dtype("<u2" if bfloat16 else _DTYPES[str(dtype_name)])
         count = int(numpy.prod(shape, dtype=numpy.int64))
         if end - begin != count * dtype.itemsize:
             raise ValueError(

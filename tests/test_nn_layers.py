@@ -73,7 +73,7 @@ def test_linear_parameters_init_and_labels():
     assert abs(weights.std() - bound / math.sqrt(3)) < 0.01 * bound  # uniform(-bound, bound)
     assert (layer.w.label, layer.b.label) == ("Weights", "Biases")
     assert layer.weight is layer.w and layer.bias is layer.b
-    assert [name for name, _ in layer.named_parameters()] == ["w", "b"]
+    assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
     assert layer.n_params == 400 * 300 + 300
 
 
@@ -151,9 +151,21 @@ def test_batchnorm_matches_torch_in_train_and_eval(shape):
 
 def test_batchnorm_state():
     layer = nn.Batchnorm(4, eps=1e-3, m=0.5)
-    assert [name for name, _ in layer.named_parameters()] == ["w", "b"]
-    assert [name for name, _ in layer.named_buffers()] == ["rmean", "rvar"]
-    assert list(layer.state_dict()) == ["w", "b", "rmean", "rvar"]
+    assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+    assert [name for name, _ in layer.named_buffers()] == [
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ]
+    assert list(layer.state_dict()) == [
+        "weight",
+        "bias",
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ]
+    assert list(layer.state_dict(names="autocompyute"))[:4] == ["w", "b", "rmean", "rvar"]
+    assert layer.rmean is layer.running_mean and layer.rvar is layer.running_var
     numpy.testing.assert_array_equal(layer.rvar.as_numpy(), numpy.ones(4))
     with pytest.raises(ValueError, match=r"4 channels \(dim 1\), but rmean has shape \(3,\)"):
         nn.Batchnorm(3)(ac.ones(2, 4))

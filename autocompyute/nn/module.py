@@ -2,14 +2,20 @@
 
 A module registers every `Parameter`, `Buffer` and `Module` assigned to one of its attributes,
 in assignment order. The registered objects also stay ordinary instance attributes, so reading
-`self.w` in `forward` costs a plain attribute lookup.
+`self.weight` in `forward` costs a plain attribute lookup.
+
+Layers register their tensors under PyTorch's names (`weight`, `bias`, `running_mean`, ...), so
+`named_parameters()` and `state_dict()` give PyTorch's keys. The original AutoCompyute's names
+(`w`, `b`, `rmean`, `rvar`) stay as aliases: a layer class lists them in `aliases`, reading,
+assigning or deleting an alias acts on the PyTorch-named attribute, and `load_state_dict`
+accepts keys under either name.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import numpy
 
@@ -110,6 +116,9 @@ class Module:
     6
     """
 
+    # The original AutoCompyute's attribute names -> the PyTorch names they stand for.
+    aliases: ClassVar[Mapping[str, str]] = {}
+
     training: bool
     _parameters: OrderedDict[str, Parameter]
     _buffers: OrderedDict[str, Buffer]
@@ -123,7 +132,15 @@ class Module:
 
     # ------------------------------------------------------------------ registration
 
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: resolve the original library's names.
+        canonical = type(self).aliases.get(name)
+        if canonical is not None:
+            return getattr(self, canonical)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __setattr__(self, name: str, value: Any) -> None:
+        name = type(self).aliases.get(name, name)
         if "_parameters" not in self.__dict__:
             if isinstance(value, Parameter | Buffer | Module):
                 raise AttributeError(
@@ -146,6 +163,7 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
+        name = type(self).aliases.get(name, name)
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
         object.__delattr__(self, name)
@@ -226,7 +244,7 @@ class Module:
     def named_parameters(
         self, prefix: str = "", recurse: bool = True
     ) -> Iterator[tuple[str, Parameter]]:
-        """Yields (dotted name, parameter), e.g. ("lin1.w", ...); shared parameters once."""
+        """Yields (dotted name, parameter), e.g. ("lin1.weight", ...); shared parameters once."""
         yield from self._named_members("_parameters", prefix, recurse)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
@@ -301,15 +319,29 @@ class Module:
 
     # ------------------------------------------------------------------ state dicts
 
-    def state_dict(self) -> OrderedDict[str, Any]:
+    def state_dict(
+        self, names: Literal["torch", "autocompyute"] = "torch"
+    ) -> OrderedDict[str, Any]:
         """Returns copies of all parameter and buffer arrays, keyed by dotted name.
 
         Each module contributes its parameters, then its buffers, then its sub-modules' entries
-        (e.g. "lin1.w", "lin1.b", "bn.rmean"). Arrays stay on their device.
+        (e.g. "lin1.weight", "lin1.bias", "bn.running_mean"), as PyTorch names them, so that
+        `torch_model.load_state_dict(...)` of these arrays (as torch tensors) works for layers
+        with a PyTorch counterpart. Arrays stay on their device.
+
+        Args:
+            names: "torch" (PyTorch's names, the default) or "autocompyute" (the original
+                AutoCompyute's short names, e.g. "lin1.w", where a layer has them).
         """
-        return OrderedDict(
-            (name, tensor.data.copy()) for name, tensor in self._state_tensors().items()
-        )
+        if names not in ("torch", "autocompyute"):
+            raise ValueError(f"state_dict: names must be 'torch' or 'autocompyute', got {names!r}")
+        state = self._state_tensors()
+        if names == "autocompyute":
+            owners = self._state_owners()
+            state = OrderedDict(
+                (_original_key(key, owners[key]), tensor) for key, tensor in state.items()
+            )
+        return OrderedDict((name, tensor.data.copy()) for name, tensor in state.items())
 
     get_state_dict = state_dict
 
@@ -333,7 +365,7 @@ class Module:
                 f"load_state_dict: expected a mapping of name -> array, got {type(state).__name__}"
             )
         targets = self._state_tensors()
-        problems: list[str] = []
+        state, problems = self._canonical_state(state)
         updates: list[tuple[Tensor, Any]] = []
         for name, tensor in targets.items():
             if name not in state:
@@ -372,16 +404,42 @@ class Module:
             moved = move_array(array, device)
             tensor.data = moved.copy() if moved is array else moved
 
+    def _canonical_state(self, state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """`state` with keys under an original alias renamed to PyTorch's name; clashes listed."""
+        owners = self._state_owners()
+        aliased = {
+            _original_key(key, module): key
+            for key, module in owners.items()
+            if _original_key(key, module) != key
+        }
+        canonical: dict[str, Any] = {}
+        problems = []
+        for key, value in state.items():
+            name = aliased.get(key, key)
+            if name in canonical:
+                problems.append(f"{name!r} is given twice (also under the name {key!r})")
+            canonical[name] = value
+        return canonical, problems
+
+    def _state_owners(self) -> dict[str, Module]:
+        """The module that holds each state-dict entry, by dotted name."""
+        return {key: module for key, module, _ in self._state_entries()}
+
     def _state_tensors(self) -> OrderedDict[str, Tensor]:
-        tensors: OrderedDict[str, Tensor] = OrderedDict()
+        return OrderedDict((key, tensor) for key, _, tensor in self._state_entries())
+
+    def _state_entries(self) -> list[tuple[str, Module, Tensor]]:
+        """(dotted name, owning module, tensor) of every parameter and buffer, shared ones once."""
+        entries: list[tuple[str, Module, Tensor]] = []
         seen: set[int] = set()
         for module_name, module in self.named_modules():
             for registry in (module._parameters, module._buffers):
                 for name, tensor in registry.items():
                     if id(tensor) not in seen:
                         seen.add(id(tensor))
-                        tensors[f"{module_name}.{name}" if module_name else name] = tensor
-        return tensors
+                        key = f"{module_name}.{name}" if module_name else name
+                        entries.append((key, module, tensor))
+        return entries
 
     # ------------------------------------------------------------------ printing
 
@@ -401,3 +459,12 @@ class Module:
             lines.append(f"  ({name}): {child}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _original_key(key: str, owner: Module) -> str:
+    """`key` with its last part under the owner's original alias, if it has one."""
+    prefix, _, name = key.rpartition(".")
+    for alias, canonical in type(owner).aliases.items():
+        if canonical == name:
+            return f"{prefix}.{alias}" if prefix else alias
+    return key

@@ -1,4 +1,4 @@
-"""Parameter setup shared by layers: PyTorch's default initialization, `weight`/`bias` aliases."""
+"""Parameter setup shared by layers: PyTorch's default initialization, `weight` and `bias`."""
 
 from __future__ import annotations
 
@@ -21,17 +21,11 @@ def uniform_parameter(shape: tuple[int, ...], fan_in: int, label: str) -> Parame
 
 
 class WeightsAndBiases(Module):
-    """Base of layers with weights `w` and optional biases `b` (Linear and the convolutions)."""
+    """Base of layers with `weight` and optional `bias` (Linear and the convolutions).
 
-    w: Parameter
-    b: Parameter | None
+    `w` and `b` (the original AutoCompyute's names) are aliases of `weight` and `bias`.
+    """
 
-    @property
-    def weight(self) -> Parameter:
-        """Alias of `w` (PyTorch's name)."""
-        return self.w
-
-    @property
-    def bias(self) -> Parameter | None:
-        """Alias of `b` (PyTorch's name)."""
-        return self.b
+    aliases = {"w": "weight", "b": "bias"}
+    weight: Parameter
+    bias: Parameter | None

@@ -46,14 +46,14 @@ class _Convolution(WeightsAndBiases):
         # As in PyTorch, fan_in comes from the weight's second dim (output channels when
         # transposed).
         fan_in = weight_dims[1] * math.prod(kernel)
-        self.w = uniform_parameter((*weight_dims, *kernel), fan_in, "Weights")
-        self.b = uniform_parameter((out_dim,), fan_in, "Biases") if bias else None
+        self.weight = uniform_parameter((*weight_dims, *kernel), fan_in, "Weights")
+        self.bias = uniform_parameter((out_dim,), fan_in, "Biases") if bias else None
 
     def extra_repr(self) -> str:
         return (
             f"in_dim={self.in_dim}, out_dim={self.out_dim}, kernel_size={self.kernel_size}, "
             f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}, "
-            f"bias={self.b is not None}"
+            f"bias={self.bias is not None}"
         )
 
 
@@ -83,7 +83,7 @@ class Conv1D(_Convolution):
     spatial_dims = 1
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv1d(x, self.w, self.b, self.stride, self.padding, self.dilation)
+        return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
 
 class Conv2D(_Convolution):
@@ -110,7 +110,7 @@ class Conv2D(_Convolution):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv2d(x, self.w, self.b, self.stride, self.padding, self.dilation)
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
 
 class ConvTranspose2D(_Convolution):
@@ -140,4 +140,4 @@ class ConvTranspose2D(_Convolution):
     transposed = True
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv_transpose2d(x, self.w, self.b, self.stride, self.padding, self.dilation)
+        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)

@@ -37,11 +37,11 @@ class Linear(WeightsAndBiases):
         if in_dim < 1 or out_dim < 1:
             raise ValueError(f"Linear: in_dim and out_dim must be >= 1, got {in_dim}, {out_dim}")
         self.in_dim, self.out_dim = in_dim, out_dim
-        self.w = uniform_parameter((out_dim, in_dim), in_dim, "Weights")
-        self.b = uniform_parameter((out_dim,), in_dim, "Biases") if bias else None
+        self.weight = uniform_parameter((out_dim, in_dim), in_dim, "Weights")
+        self.bias = uniform_parameter((out_dim,), in_dim, "Biases") if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        return linear(x, self.w, self.b)
+        return linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return f"in_dim={self.in_dim}, out_dim={self.out_dim}, bias={self.b is not None}"
+        return f"in_dim={self.in_dim}, out_dim={self.out_dim}, bias={self.bias is not None}"

@@ -24,10 +24,11 @@ class Batchnorm(Module):
         m: momentum of the running statistics.
 
     Attributes:
-        w: scale (C,), ones, labelled "Weights".
-        b: shift (C,), zeros, labelled "Biases".
-        rmean: running mean buffer (C,), zeros.
-        rvar: running variance buffer (C,), ones.
+        weight: scale (C,), ones, labelled "Weights" (alias `w`).
+        bias: shift (C,), zeros, labelled "Biases" (alias `b`).
+        running_mean: running mean buffer (C,), zeros (alias `rmean`).
+        running_var: running variance buffer (C,), ones (alias `rvar`).
+        num_batches_tracked: 0-d int64 buffer counting training batches (as in PyTorch).
 
     Shapes:
         input (B, C) or (B, C, ...) -> output of the same shape.
@@ -37,16 +38,32 @@ class Batchnorm(Module):
     (4, 3, 5)
     """
 
+    aliases = {"w": "weight", "b": "bias", "rmean": "running_mean", "rvar": "running_var"}
+
     def __init__(self, in_dim: int, eps: float = 1e-5, m: float = 0.1) -> None:
         super().__init__()
         self.in_dim, self.eps, self.m = in_dim, eps, m
-        self.w = Parameter(factories.ones(in_dim), label="Weights")
-        self.b = Parameter(factories.zeros(in_dim), label="Biases")
-        self.rmean = Buffer(factories.zeros(in_dim), label="Running mean")
-        self.rvar = Buffer(factories.ones(in_dim), label="Running variance")
+        self.weight = Parameter(factories.ones(in_dim), label="Weights")
+        self.bias = Parameter(factories.zeros(in_dim), label="Biases")
+        self.running_mean = Buffer(factories.zeros(in_dim), label="Running mean")
+        self.running_var = Buffer(factories.ones(in_dim), label="Running variance")
+        self.num_batches_tracked = Buffer(
+            factories.tensor(0, dtype="int64"), label="Batches tracked"
+        )
 
     def forward(self, x: Tensor) -> Tensor:
-        return batchnorm(x, self.rmean, self.rvar, self.w, self.b, self.m, self.eps, self.training)
+        if self.training:
+            self.num_batches_tracked.data += 1
+        return batchnorm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.m,
+            self.eps,
+            self.training,
+        )
 
     def extra_repr(self) -> str:
         return f"in_dim={self.in_dim}, eps={self.eps}, m={self.m}"
@@ -60,8 +77,8 @@ class Layernorm(Module):
         eps: added to the variance for numerical stability.
 
     Attributes:
-        w: scale shaped `normalized_shape`, ones, labelled "Weights".
-        b: shift shaped `normalized_shape`, zeros, labelled "Biases".
+        weight: scale shaped `normalized_shape`, ones, labelled "Weights" (alias `w`).
+        bias: shift shaped `normalized_shape`, zeros, labelled "Biases" (alias `b`).
 
     Shapes:
         input (..., *normalized_shape) -> output of the same shape.
@@ -71,17 +88,19 @@ class Layernorm(Module):
     (2, 5, 8)
     """
 
+    aliases = {"w": "weight", "b": "bias"}
+
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5) -> None:
         super().__init__()
         shape = (
             (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         )
         self.normalized_shape, self.eps = shape, eps
-        self.w = Parameter(factories.ones(*shape), label="Weights")
-        self.b = Parameter(factories.zeros(*shape), label="Biases")
+        self.weight = Parameter(factories.ones(*shape), label="Weights")
+        self.bias = Parameter(factories.zeros(*shape), label="Biases")
 
     def forward(self, x: Tensor) -> Tensor:
-        return layernorm(x, self.w, self.b, self.eps)
+        return layernorm(x, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return f"normalized_shape={self.normalized_shape}, eps={self.eps}"
