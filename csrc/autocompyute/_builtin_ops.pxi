@@ -102,7 +102,7 @@ cdef class _Kernels:
     """The ufuncs of one array module (NumPy or CuPy), looked up once."""
 
     cdef object add, subtract, multiply, divide, negative, exp, log, sqrt, absolute, sign
-    cdef object tanh, sin, cos, maximum, greater, greater_equal, less, zeros_like
+    cdef object tanh, sin, cos, maximum, greater, greater_equal, less, zeros_like, where
     cdef bint is_numpy  # Python scalars become cached 0-d NumPy arrays; CuPy takes them as is
 
     def __init__(self, xp):
@@ -111,6 +111,7 @@ cdef class _Kernels:
         self.sqrt, self.absolute, self.sign, self.tanh = xp.sqrt, xp.absolute, xp.sign, xp.tanh
         self.sin, self.cos, self.maximum, self.greater = xp.sin, xp.cos, xp.maximum, xp.greater
         self.greater_equal, self.less, self.zeros_like = xp.greater_equal, xp.less, xp.zeros_like
+        self.where = xp.where
         self.is_numpy = xp is _numpy_module
 
 
@@ -439,8 +440,9 @@ cdef tuple _builtin_gradients(OpNode node, object grad):
         return (kernels.multiply(kernels.multiply(grad, kept), kernels.subtract(
             _constant(kernels, 1, kept.dtype), kept)),)
     if code == B_RELU:
-        mask = kernels.greater(kept, _constant(kernels, 0, kept.dtype)).astype(grad.dtype)
-        return (kernels.multiply(grad, mask),)
+        # A select, not a product: NaN/inf in grad must not leak where the local gradient is 0.
+        positive = kernels.greater(kept, _constant(kernels, 0, kept.dtype))
+        return (kernels.where(positive, grad, _constant(kernels, 0, grad.dtype)),)
     if code == B_SIN:
         return (kernels.multiply(grad, kernels.cos(kept)),)
     if code == B_COS:
