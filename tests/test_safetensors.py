@@ -282,7 +282,40 @@ def _run(model, inputs, library):
         return model(*args).as_numpy()
 
 
-PAIRS = {"mlp": _mlp_pair, "cnn_batchnorm": _cnn_pair, "transformer": _transformer_pair}
+class _OurLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(9, 6)
+        self.lstm = nn.LSTM(6, 7, num_layers=2, batch_first=True)
+        self.head = nn.Linear(7, 9)
+
+    def forward(self, idx):
+        output, _ = self.lstm(self.embed(idx))
+        return self.head(output)
+
+
+class _TorchLSTM(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Embedding(9, 6)
+        self.lstm = torch.nn.LSTM(6, 7, num_layers=2, batch_first=True)
+        self.head = torch.nn.Linear(7, 9)
+
+    def forward(self, idx):
+        output, _ = self.lstm(self.embed(idx))
+        return self.head(output)
+
+
+def _lstm_pair():
+    return _OurLSTM(), _TorchLSTM(), np.random.default_rng(3).integers(0, 9, (2, 5))
+
+
+PAIRS = {
+    "mlp": _mlp_pair,
+    "cnn_batchnorm": _cnn_pair,
+    "lstm": _lstm_pair,
+    "transformer": _transformer_pair,
+}
 
 
 @pytest.mark.parametrize("kind", sorted(PAIRS))
