@@ -100,7 +100,7 @@ def rnn_forward(const real[:, :, ::1] xw, object w_hh, object h0, bint relu, bin
     """
     cdef Py_ssize_t steps = xw.shape[0], rows = xw.shape[1], size = xw.shape[2]
     cdef object out_array = out.base
-    cdef object w_t = w_hh.T
+    cdef object w_t = numpy.ascontiguousarray(w_hh.T)  # BLAS is faster on it than on w_hh.T
     cdef object hw = numpy.zeros((rows, size), dtype=out_array.dtype)
     cdef real[:, ::1] hw_view = hw
     cdef object h_prev = h0
@@ -158,7 +158,7 @@ def lstm_forward(const real[:, :, ::1] xw, object w_hh, object h0, object c0, bi
     """
     cdef Py_ssize_t steps = xw.shape[0], rows = xw.shape[1], size = out.shape[2]
     cdef object out_array = out.base
-    cdef object w_t = w_hh.T
+    cdef object w_t = numpy.ascontiguousarray(w_hh.T)  # BLAS is faster on it than on w_hh.T
     cdef object hw = numpy.zeros((rows, 4 * size), dtype=out_array.dtype)
     cdef real[:, ::1] hw_view = hw
     cdef const real[:, ::1] c0_view = _or_zeros(c0, rows, size, out_array.dtype)
@@ -231,7 +231,7 @@ def gru_forward(const real[:, :, ::1] xw, object w_hh, object b_hn, object h0, b
     cdef const real[::1] b_view = (numpy.zeros(size, dtype=out_array.dtype) if b_hn is None
                                    else b_hn)
     cdef const real[:, ::1] h0_view = _or_zeros(h0, rows, size, out_array.dtype)
-    cdef object w_t = w_hh.T
+    cdef object w_t = numpy.ascontiguousarray(w_hh.T)  # BLAS is faster on it than on w_hh.T
     cdef object hw = numpy.zeros((rows, 3 * size), dtype=out_array.dtype)
     cdef real[:, ::1] hw_view = hw
     cdef object h_prev = h0

@@ -24,6 +24,17 @@ __attribute__((simd("notinbranch"))) float expf(float);
 __attribute__((simd("notinbranch"))) double exp(double);
 #endif
 
+/* Where libmvec is there (GCC, x86-64 glibc), each kernel is also compiled for AVX2 and
+ * AVX-512 and the loader picks the best the CPU has (ifunc): wheels stay baseline x86-64. */
+#ifndef ACR_CLONES
+#if defined(AUTOCOMPYUTE_LIBMVEC) && defined(__x86_64__)
+#define ACR_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
+#else
+#define ACR_CLONES
+#endif
+#endif
+#define ACR_KERNEL static ACR_CLONES
+
 #if defined(AUTOCOMPYUTE_OPENMP_SIMD)
 #define ACR_SIMD _Pragma("omp simd")
 #else

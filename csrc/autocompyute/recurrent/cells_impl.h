@@ -36,14 +36,14 @@ static inline ACR_R ACR_FN(acr_tanh)(ACR_R x)
 }
 
 /* tanh of a whole array (the elementwise reference of the series and exp forms above). */
-static void ACR_FN(acr_tanh_array)(ptrdiff_t n, const ACR_R *x, ACR_R *out)
+ACR_KERNEL void ACR_FN(acr_tanh_array)(ptrdiff_t n, const ACR_R *x, ACR_R *out)
 {
     ACR_SIMD
     for (ptrdiff_t i = 0; i < n; i++)
         out[i] = ACR_FN(acr_tanh)(x[i]);
 }
 
-static void ACR_FN(acr_sigmoid_array)(ptrdiff_t n, const ACR_R *x, ACR_R *out)
+ACR_KERNEL void ACR_FN(acr_sigmoid_array)(ptrdiff_t n, const ACR_R *x, ACR_R *out)
 {
     ACR_SIMD
     for (ptrdiff_t i = 0; i < n; i++)
@@ -53,7 +53,7 @@ static void ACR_FN(acr_sigmoid_array)(ptrdiff_t n, const ACR_R *x, ACR_R *out)
 /* ------------------------------------------------------------------------------ RNN */
 
 /* h = act(xw + hw), act tanh (relu = 0) or relu (relu = 1); xw holds both biases. */
-static void ACR_FN(acr_rnn_forward)(ptrdiff_t rows, ptrdiff_t size, int relu, const ACR_R *xw,
+ACR_KERNEL void ACR_FN(acr_rnn_forward)(ptrdiff_t rows, ptrdiff_t size, int relu, const ACR_R *xw,
                                     const ACR_R *hw, ACR_R *h)
 {
     ptrdiff_t n = rows * size;
@@ -71,7 +71,7 @@ static void ACR_FN(acr_rnn_forward)(ptrdiff_t rows, ptrdiff_t size, int relu, co
 }
 
 /* grad of the pre-activation, from the step's output grad plus the recurrent grad dh_next. */
-static void ACR_FN(acr_rnn_backward)(ptrdiff_t rows, ptrdiff_t size, int relu, const ACR_R *h,
+ACR_KERNEL void ACR_FN(acr_rnn_backward)(ptrdiff_t rows, ptrdiff_t size, int relu, const ACR_R *h,
                                      const ACR_R *grad, const ACR_R *dh_next, ACR_R *dpre)
 {
     ptrdiff_t n = rows * size;
@@ -92,7 +92,7 @@ static void ACR_FN(acr_rnn_backward)(ptrdiff_t rows, ptrdiff_t size, int relu, c
 
 /* gates (rows, 4 size): pre-activations xw + hw in, activations [i f g o] out (saved for
  * backward); c = f c_prev + i g, tanh_c = tanh(c), h = o tanh_c. */
-static void ACR_FN(acr_lstm_forward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *xw,
+ACR_KERNEL void ACR_FN(acr_lstm_forward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *xw,
                                      const ACR_R *hw, const ACR_R *c_prev, ACR_R *gates,
                                      ACR_R *c, ACR_R *tanh_c, ACR_R *h)
 {
@@ -125,7 +125,7 @@ static void ACR_FN(acr_lstm_forward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R
 
 /* One step back: dh = grad + dh_next; dc (in: from the later step, out: to the earlier one);
  * dgates (rows, 4 size) = gradients of the gate pre-activations. */
-static void ACR_FN(acr_lstm_backward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *gates,
+ACR_KERNEL void ACR_FN(acr_lstm_backward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *gates,
                                       const ACR_R *c_prev, const ACR_R *tanh_c, const ACR_R *grad,
                                       const ACR_R *dh_next, ACR_R *dc, ACR_R *dgates)
 {
@@ -157,7 +157,7 @@ static void ACR_FN(acr_lstm_backward)(ptrdiff_t rows, ptrdiff_t size, const ACR_
 /* xw (rows, 3 size) = x w_ih^T + b_ih, plus b_hh in the reset and update blocks; hw = h w_hh^T;
  * b_hn: the new-gate block of b_hh (zeros without bias). saved (rows, 4 size)
  * gets [r z n hn] with hn = h w_hn^T + b_hn; h = n + z (h_prev - n). */
-static void ACR_FN(acr_gru_forward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *xw,
+ACR_KERNEL void ACR_FN(acr_gru_forward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *xw,
                                     const ACR_R *hw, const ACR_R *b_hn, const ACR_R *h_prev,
                                     ACR_R *saved, ACR_R *h)
 {
@@ -186,7 +186,7 @@ static void ACR_FN(acr_gru_forward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R 
 /* One step back: dh = grad + dh_next + carry, where carry (in and out) is the part of the
  * gradient that reaches h_prev directly through z h_prev. dxw and dhw (rows, 3 size) are the
  * gradients of the input and hidden projections. */
-static void ACR_FN(acr_gru_backward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *saved,
+ACR_KERNEL void ACR_FN(acr_gru_backward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *saved,
                                      const ACR_R *h_prev, const ACR_R *grad, const ACR_R *dh_next,
                                      ACR_R *carry, ACR_R *dxw, ACR_R *dhw)
 {

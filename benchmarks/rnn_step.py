@@ -1,0 +1,144 @@
+"""Forward + backward of one LSTM and one GRU layer: autocompyute vs PyTorch, 1 and 2 threads.
+
+Sizes from issue 13: batch 32, input 64, hidden 64, sequences of 25 and 100 steps, float32,
+time-major input without grad, loss = sum of all outputs and of the final state(s); the step
+clears the parameter gradients, runs forward and backward. Both libraries get the same weights
+(the first losses are compared) and run interleaved within every repeat; the table shows
+median milliseconds and the ratio to PyTorch. The thread count of NumPy's BLAS is set with
+threadpoolctl (installed with scikit-learn), PyTorch's with torch.set_num_threads.
+
+    python benchmarks/rnn_step.py [--repeats 30] [--threads 1 2] [--steps 25 100] [--profile]
+"""
+
+from __future__ import annotations
+
+import timing  # first: it pins NumPy's and PyTorch's thread pools to one thread
+
+# isort: split
+
+import argparse
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy
+
+import autocompyute as ac
+import autocompyute.nn as nn
+
+BATCH, INPUT, HIDDEN = 32, 64, 64
+CELLS = ("LSTM", "GRU")
+
+
+def _loss(output: Any, state: Any) -> Any:
+    finals = state if isinstance(state, tuple) else (state,)
+    total = output.sum()
+    for final in finals:
+        total = total + final.sum()
+    return total
+
+
+def autocompyute_step(layer: nn.RNNBase, x: numpy.ndarray) -> Callable[[], float]:
+    inputs = ac.tensor(x)
+    parameters = list(layer.parameters())
+
+    def step() -> float:
+        for parameter in parameters:
+            parameter.grad = None
+        loss = _loss(*layer(inputs))
+        loss.backward()
+        return float(loss.item())
+
+    return step
+
+
+def torch_step(torch: Any, layer: Any, x: numpy.ndarray) -> Callable[[], float]:
+    inputs = torch.from_numpy(x)
+
+    def step() -> float:
+        layer.zero_grad(set_to_none=True)
+        loss = _loss(*layer(inputs))
+        loss.backward()
+        return float(loss.item())
+
+    return step
+
+
+@contextlib.contextmanager
+def threads(count: int, torch: Any) -> Iterator[None]:
+    """NumPy's BLAS and PyTorch on `count` threads inside the block."""
+    if count == 1:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    previous = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=count, user_api="blas"):
+        if torch is not None:
+            torch.set_num_threads(count)
+        try:
+            yield
+        finally:
+            if previous is not None:
+                torch.set_num_threads(previous)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--steps", type=int, nargs="+", default=[25, 100])
+    parser.add_argument("--profile", action="store_true", help="cProfile autocompyute's LSTM")
+    args = parser.parse_args()
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+        torch.set_num_threads(1)
+
+    generator = numpy.random.default_rng(0)
+    ac.set_random_seed(0)
+    table = timing.Table(
+        timing.Column("cell", 6, "<"),
+        timing.Column("T", 5, digits=0),
+        timing.Column("threads", 8, digits=0),
+        timing.Column("autocompyute ms", 17),
+        timing.Column("pytorch ms", 12),
+        timing.Column("ratio", 8),
+        timing.Column("loss diff", 11, digits=1),
+        separator="  ",
+    )
+    print(
+        f"numpy {numpy.__version__}, torch {torch.__version__ if torch else '-'}; batch {BATCH},"
+        f" input {INPUT}, hidden {HIDDEN}, float32, forward + backward, median of"
+        f" {args.repeats} interleaved repeats"
+    )
+    print(table.header())
+    for cell in CELLS:
+        for steps in args.steps:
+            x = generator.standard_normal((steps, BATCH, INPUT), dtype=numpy.float32)
+            ours = getattr(nn, cell)(INPUT, HIDDEN)
+            runs: dict[str, Callable[[], float]] = {"autocompyute": autocompyute_step(ours, x)}
+            if torch is not None:
+                theirs = getattr(torch.nn, cell)(INPUT, HIDDEN)
+                with torch.no_grad():
+                    for name, parameter in theirs.named_parameters():
+                        parameter.copy_(torch.from_numpy(getattr(ours, name).data))
+                runs["pytorch"] = torch_step(torch, theirs, x)
+            if args.profile:
+                timing.print_profile(runs["autocompyute"], calls=20, lines=15)
+                return
+            losses = {name: run() for name, run in runs.items()}
+            difference = abs(losses["autocompyute"] - losses["pytorch"]) if torch else None
+            for count in args.threads:
+                with threads(count, torch):
+                    medians = timing.interleaved_medians(runs, args.repeats, warmup=3)
+                ours_ms = medians["autocompyute"] * 1e3
+                theirs_ms = medians["pytorch"] * 1e3 if torch else None
+                ratio = ours_ms / theirs_ms if theirs_ms else None
+                print(table.row(cell, steps, count, ours_ms, theirs_ms, ratio, difference))
+
+
+if __name__ == "__main__":
+    main()
