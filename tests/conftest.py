@@ -18,3 +18,23 @@ def pytest_collection_modifyitems(config, items):
 def _seed():
     ac.set_random_seed(0)
     yield
+
+
+@pytest.fixture
+def one_thread():
+    """PyTorch and NumPy's BLAS on one thread for the test: on a busy machine their thread pools
+    spin on the small matrix products of the tests and make them many times slower."""
+    import contextlib
+
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        limits = contextlib.nullcontext()
+    else:
+        limits = threadpool_limits(limits=1, user_api="blas")
+    with limits:
+        yield
+    torch.set_num_threads(threads)

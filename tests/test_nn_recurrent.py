@@ -44,6 +44,11 @@ TOLERANCES = {np.float32: {"rtol": 2e-5, "atol": 2e-6}, np.float64: {"rtol": 1e-
 TORCH_DTYPES = {np.float32: torch.float32, np.float64: torch.float64}
 
 
+@pytest.fixture(autouse=True)
+def _one_thread(one_thread):
+    """Every test here compares small problems with PyTorch: one thread each (see conftest)."""
+
+
 @pytest.fixture(params=["compiled", "reference"])
 def kernels(request, monkeypatch):
     """Runs a test once with the compiled loops and once with the xp reference."""

@@ -1,0 +1,61 @@
+"""Whole-program parity: a PyTorch LSTM language model runs under autocompyute by switching imports.
+
+tests/programs/lstm_language_model.py is plain PyTorch code. It is executed once as written and
+once with only its import lines replaced; both runs start from the same weights (copied from
+the PyTorch model) and must give the same loss curve.
+"""
+
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+PROGRAM = Path(__file__).parent / "programs" / "lstm_language_model.py"
+TEXT = Path(__file__).parent.parent / "examples" / "data" / "shakespeare-coriolanus.txt"
+IMPORTS = {
+    "import torch\n": "import autocompyute as torch\n",
+    "import torch.nn as nn\n": "import autocompyute.nn as nn\n",
+    "import torch.nn.functional as F\n": "import autocompyute.nn.functional as F\n",
+}
+
+
+def _program(library):
+    source = PROGRAM.read_text()
+    if library == "autocompyute":
+        for theirs, ours in IMPORTS.items():
+            assert source.count(theirs) == 1
+            source = source.replace(theirs, ours)
+    module = types.ModuleType(f"lstm_language_model_{library}")
+    exec(compile(source, str(PROGRAM), "exec"), module.__dict__)
+    return module
+
+
+def test_only_the_import_lines_differ():
+    source = PROGRAM.read_text()
+    lines = [line + "\n" for line in source.splitlines()]
+    assert sum(line in IMPORTS for line in lines) == len(IMPORTS)
+    assert "autocompyute" not in source.replace("autocompyute.", "").split('"""', 2)[2]
+
+
+def test_lstm_language_model_loss_curve_matches_torch(one_thread):
+    text = TEXT.read_text()[2000:5000]
+    vocab = sorted(set(text))
+    ids = [vocab.index(character) for character in text]
+    theirs_program, ours_program = _program("torch"), _program("autocompyute")
+    torch.manual_seed(0)
+    theirs = theirs_program.RNNModel(len(vocab), 16, 32, 2)
+    ours = ours_program.RNNModel(len(vocab), 16, 32, 2)
+    pairs = list(zip(theirs.parameters(), ours.parameters(), strict=True))
+    for reference, parameter in pairs:
+        assert tuple(reference.shape) == parameter.shape
+        parameter.data = reference.detach().numpy().copy()
+    losses_torch = theirs_program.train(theirs, ids)
+    losses_ours = ours_program.train(ours, ids)
+    assert len(losses_ours) == len(losses_torch) > 40
+    np.testing.assert_allclose(losses_ours, losses_torch, rtol=2e-4)
+    assert losses_ours[-1] < 0.8 * losses_ours[0]  # it learns
+    for reference, parameter in pairs:
+        np.testing.assert_allclose(parameter.data, reference.detach().numpy(), atol=2e-4)
