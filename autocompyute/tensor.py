@@ -144,7 +144,7 @@ class Tensor(_engine.TensorCore):
         )
         extra = ""
         if self.ctx is not None:
-            extra = f", grad_fn={type(self.ctx).__name__}"
+            extra = f", grad_fn={getattr(self.ctx, 'name', type(self.ctx).__name__)}"
         elif self.req_grad:
             extra = ", req_grad=True"
         return f"Tensor({body}, dtype={self.dtype}, device={self.device}{extra})"

@@ -32,9 +32,9 @@ class SmallCNN(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2D(1, 32, kernel_size=5)
-        self.conv2 = nn.Conv2D(32, 64, kernel_size=3)
-        self.pool = nn.MaxPooling2D(2)
+        self.conv1 = nn.Conv2d(1, 32, kernel_size=5)
+        self.conv2 = nn.Conv2d(32, 64, kernel_size=3)
+        self.pool = nn.MaxPool2d(2)
         self.head = nn.Linear(64 * 11 * 11, 10)
 
     def forward(self, x: ac.Tensor) -> ac.Tensor:

@@ -53,9 +53,9 @@ class Block(nn.Module):
     def __init__(self, sizes: Sizes, mask: ac.Tensor) -> None:
         super().__init__()
         width = sizes.embedding
-        self.norm1 = nn.Layernorm(width)
+        self.norm1 = nn.LayerNorm(width)
         self.attention = nn.MultiHeadSelfAttention(width, sizes.heads, mask, sizes.dropout)
-        self.norm2 = nn.Layernorm(width)
+        self.norm2 = nn.LayerNorm(width)
         self.up = nn.Linear(width, 4 * width)
         self.activation = nn.GELU()
         self.down = nn.Linear(4 * width, width)
@@ -75,7 +75,7 @@ class Transformer(nn.Module):
         self.tokens = nn.Embedding(sizes.vocab, sizes.embedding)
         self.positions = nn.Embedding(sizes.context, sizes.embedding)
         self.blocks = nn.Sequential(*(Block(sizes, mask) for _ in range(sizes.blocks)))
-        self.norm = nn.Layernorm(sizes.embedding)
+        self.norm = nn.LayerNorm(sizes.embedding)
         self.head = nn.Linear(sizes.embedding, sizes.vocab)
         self.position_ids = nn.Buffer(ac.arange(sizes.context))
 

@@ -2,8 +2,8 @@
 
 What it shows:
 
-- a model as an `nn.Module` made of an `nn.Sequential` of layers: `Conv2D`, `Batchnorm`,
-  `ReLU`, `MaxPooling2D`, `Flatten`, `Dropout` and `Linear`;
+- a model as an `nn.Module` made of an `nn.Sequential` of layers: `Conv2d`, `BatchNorm`,
+  `ReLU`, `MaxPool2d`, `Flatten`, `Dropout` and `Linear`;
 - `model.train()` / `model.eval()`: dropout and batch normalization behave differently while
   training (random masks, batch statistics) and when evaluating (no dropout, running
   statistics), so the mode must be switched before each phase;
@@ -108,10 +108,10 @@ def conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
     it, which would cancel any bias, and adds its own learned shift instead.
     """
     return nn.Sequential(
-        nn.Conv2D(in_channels, out_channels, kernel_size=3, padding=1, bias=False),
-        nn.Batchnorm(out_channels),
+        nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False),
+        nn.BatchNorm(out_channels),
         nn.ReLU(),
-        nn.MaxPooling2D(2),
+        nn.MaxPool2d(2),
     )
 
 

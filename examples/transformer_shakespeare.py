@@ -3,9 +3,9 @@
 What it shows:
 
 - a decoder-only transformer assembled from `nn` layers: token `Embedding` plus a learned
-  positional `Embedding`, a stack of pre-norm blocks (`Layernorm` -> causal
-  `MultiHeadSelfAttention` -> residual, `Layernorm` -> `Linear`/`GELU`/`Linear` -> residual),
-  a final `Layernorm` and a `Linear` layer that scores every character of the vocabulary;
+  positional `Embedding`, a stack of pre-norm blocks (`LayerNorm` -> causal
+  `MultiHeadSelfAttention` -> residual, `LayerNorm` -> `Linear`/`GELU`/`Linear` -> residual),
+  a final `LayerNorm` and a `Linear` layer that scores every character of the vocabulary;
 - the causal mask, which lets position t attend only to positions <= t, so that one forward
   pass trains all T next-character predictions of a sequence at once without peeking ahead;
 - `F.cross_entropy_loss` on (B, T, vocabulary) logits, `nn.optimizers.AdamW`, and
@@ -125,9 +125,9 @@ class Block(nn.Module):
 
     def __init__(self, d_model: int, n_heads: int, mask: ac.Tensor, dropout: float) -> None:
         super().__init__()
-        self.norm1 = nn.Layernorm(d_model)
+        self.norm1 = nn.LayerNorm(d_model)
         self.attention = nn.MultiHeadSelfAttention(d_model, n_heads, mask=mask, dropout=dropout)
-        self.norm2 = nn.Layernorm(d_model)
+        self.norm2 = nn.LayerNorm(d_model)
         self.feed_forward = nn.Sequential(
             nn.Linear(d_model, 4 * d_model),  # widen, as in the original transformer
             nn.GELU(),
@@ -167,7 +167,7 @@ class GPT(nn.Module):
         self.blocks = nn.Sequential(
             *(Block(d_model, n_heads, causal_mask, dropout) for _ in range(n_layers))
         )
-        self.norm = nn.Layernorm(d_model)
+        self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, vocabulary_size)
 
     def forward(self, ids: ac.Tensor) -> ac.Tensor:

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 import autocompyute as ac
-from autocompyute.nn.functional.convolution import conv1d, conv2d, conv_transpose2d, maxpool2d
-from autocompyute.nn.layers.convolution import Conv1D, Conv2D, ConvTranspose2D
-from autocompyute.nn.layers.pooling import MaxPooling2D
+from autocompyute.nn.functional.convolution import conv1d, conv2d, conv_transpose2d
+from autocompyute.nn.functional.pooling import maxpool2d
+from autocompyute.nn.layers.convolution import Conv1d, Conv2d, ConvTranspose2d
+from autocompyute.nn.layers.pooling import MaxPool2d
 from autocompyute.testing import gradcheck
 
 torch = pytest.importorskip("torch")
@@ -234,7 +235,7 @@ def test_other_bad_arguments_are_errors():
 
 
 def test_conv_layers_parameters_and_init():
-    layer = Conv2D(3, 8, kernel_size=(3, 2), stride=2, padding=1)
+    layer = Conv2d(3, 8, kernel_size=(3, 2), stride=2, padding=1)
     assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
     assert layer.w is layer.weight and layer.b is layer.bias  # the original names are aliases
     assert layer.w.shape == (8, 3, 3, 2) and layer.b.shape == (8,)
@@ -243,11 +244,11 @@ def test_conv_layers_parameters_and_init():
     assert np.abs(layer.w.data).max() <= bound and np.abs(layer.b.data).max() <= bound
     assert np.abs(layer.w.data).max() > 0.8 * bound
     assert layer.weight is layer.w and layer.bias is layer.b
-    assert Conv2D(3, 8, bias=False).b is None and Conv2D(3, 8, bias=False).n_params == 8 * 27
-    transposed = ConvTranspose2D(4, 6, kernel_size=2)
+    assert Conv2d(3, 8, bias=False).b is None and Conv2d(3, 8, bias=False).n_params == 8 * 27
+    transposed = ConvTranspose2d(4, 6, kernel_size=2)
     assert transposed.w.shape == (4, 6, 2, 2)
     assert np.abs(transposed.w.data).max() <= 1 / math.sqrt(6 * 4)  # PyTorch: fan_in = O * K
-    assert Conv1D(2, 5, kernel_size=4).w.shape == (5, 2, 4)
+    assert Conv1d(2, 5, kernel_size=4).w.shape == (5, 2, 4)
     assert "kernel_size=(3, 2)" in repr(layer)
 
 
@@ -255,11 +256,11 @@ def test_conv_layers_match_torch_with_copied_weights():
     x = _random(2, 3, 9, 8)
     for ours, theirs in (
         (
-            Conv2D(3, 4, 3, stride=2, padding=1, dilation=2),
+            Conv2d(3, 4, 3, stride=2, padding=1, dilation=2),
             torch.nn.Conv2d(3, 4, 3, stride=2, padding=1, dilation=2),
         ),
         (
-            ConvTranspose2D(3, 4, 3, stride=2, padding=1),
+            ConvTranspose2d(3, 4, 3, stride=2, padding=1),
             torch.nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1),
         ),
     ):
@@ -269,7 +270,7 @@ def test_conv_layers_match_torch_with_copied_weights():
         expected = theirs(torch.tensor(x)).detach().numpy()
         np.testing.assert_allclose(ours(ac.tensor(x)).data, expected, rtol=RTOL, atol=ATOL)
     signal = _random(2, 3, 10)
-    layer, reference = Conv1D(3, 2, 5, padding=2), torch.nn.Conv1d(3, 2, 5, padding=2)
+    layer, reference = Conv1d(3, 2, 5, padding=2), torch.nn.Conv1d(3, 2, 5, padding=2)
     with torch.no_grad():
         reference.weight.copy_(torch.tensor(layer.w.data))
         reference.bias.copy_(torch.tensor(layer.b.data))
@@ -282,11 +283,11 @@ def test_conv_layers_match_torch_with_copied_weights():
 
 
 def test_maxpooling2d_layer():
-    pool = MaxPooling2D(3)
+    pool = MaxPool2d(3)
     assert pool(ac.ones(2, 3, 7, 9)).shape == (2, 3, 2, 3)
-    assert repr(pool) == "MaxPooling2D(window_size=3)"
+    assert repr(pool) == "MaxPool2d(window_size=3)"
     with pytest.raises(ValueError, match="window_size"):
-        MaxPooling2D(0)
+        MaxPool2d(0)
 
 
 @pytest.mark.cuda

@@ -119,7 +119,7 @@ def test_activation_layers_match_torch(layer, reference):
 
 @pytest.mark.parametrize("shape", [(8, 3), (4, 3, 6), (4, 3, 5, 5)])
 def test_batchnorm_matches_torch_in_train_and_eval(shape):
-    layer = nn.Batchnorm(3, m=0.2)
+    layer = nn.BatchNorm(3, m=0.2)
     reference = (torch.nn.BatchNorm1d if len(shape) < 4 else torch.nn.BatchNorm2d)(3, momentum=0.2)
     with torch.no_grad():
         reference.weight.uniform_(0.5, 1.5)
@@ -150,7 +150,7 @@ def test_batchnorm_matches_torch_in_train_and_eval(shape):
 
 
 def test_batchnorm_state():
-    layer = nn.Batchnorm(4, eps=1e-3, m=0.5)
+    layer = nn.BatchNorm(4, eps=1e-3, m=0.5)
     assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
     assert [name for name, _ in layer.named_buffers()] == [
         "running_mean",
@@ -168,12 +168,12 @@ def test_batchnorm_state():
     assert layer.rmean is layer.running_mean and layer.rvar is layer.running_var
     numpy.testing.assert_array_equal(layer.rvar.as_numpy(), numpy.ones(4))
     with pytest.raises(ValueError, match=r"4 channels \(dim 1\), but rmean has shape \(3,\)"):
-        nn.Batchnorm(3)(ac.ones(2, 4))
+        nn.BatchNorm(3)(ac.ones(2, 4))
 
 
 @pytest.mark.parametrize("normalized_shape", [6, (5, 6)])
 def test_layernorm_matches_torch(normalized_shape):
-    layer = nn.Layernorm(normalized_shape)
+    layer = nn.LayerNorm(normalized_shape)
     reference = torch.nn.LayerNorm(normalized_shape)
     with torch.no_grad():
         reference.weight.uniform_(0.5, 1.5)
@@ -335,14 +335,14 @@ def test_multi_head_self_attention_state_and_errors():
 def test_layers_on_gpu_match_cpu():
     layers = [
         nn.Embedding(11, 8),
-        nn.Layernorm(8),
+        nn.LayerNorm(8),
         nn.MultiHeadSelfAttention(8, 2, mask=ac.ones(6, 6).tril() == 1),
         nn.Linear(8, 8),
         nn.GELU(),
         nn.Dropout(0.0),
         nn.Linear(8, 11),
     ]
-    batchnorm = nn.Batchnorm(6)
+    batchnorm = nn.BatchNorm(6)
     indices = ac.tensor(numpy.random.default_rng(0).integers(0, 11, (3, 6)))
 
     def run(device):

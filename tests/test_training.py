@@ -65,10 +65,10 @@ class _TinyGPT(nn.Module):
         super().__init__()
         self.tokens = nn.Embedding(vocab, width)
         self.positions = nn.Embedding(context, width)
-        self.norm1 = nn.Layernorm(width)
+        self.norm1 = nn.LayerNorm(width)
         causal = ac.ones(context, context).tril() == 1
         self.attention = nn.MultiHeadSelfAttention(width, 2, mask=causal)
-        self.norm2 = nn.Layernorm(width)
+        self.norm2 = nn.LayerNorm(width)
         self.mlp = nn.Sequential(
             nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width)
         )

@@ -2,13 +2,13 @@
 
 from autocompyute._engine import IndexedGradient
 from autocompyute.autograd.anomaly import detect_anomaly, is_anomaly_enabled
+from autocompyute.autograd.drawing import GraphDrawing, draw_graph
 from autocompyute.autograd.grad_mode import (
     is_grad_enabled,
     no_autograd_tracking,
     no_grad,
     set_grad_enabled,
 )
-from autocompyute.autograd.graph import GraphDrawing, draw_graph
 from autocompyute.autograd.op import Op
 
 __all__ = [

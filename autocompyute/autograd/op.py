@@ -75,8 +75,12 @@ class Op(_engine.OpNode):
 
     @property
     def name(self) -> str:
-        """The op's name as shown in reprs and graph drawings."""
-        return type(self).__name__
+        """The op's name as shown in reprs and graph drawings: the class name without "Op".
+
+        Op classes whose natural name is also a layer's (`LinearOp`, `ReLUOp`) carry the suffix
+        so that the two never share a name; drawings still read `Linear`, `ReLU`.
+        """
+        return type(self).__name__.removesuffix("Op")
 
     def __repr__(self) -> str:
         return f"<{self.name} op>"

@@ -6,17 +6,18 @@
 43
 """
 
+from autocompyute.deprecation import deprecated_aliases
 from autocompyute.nn import functional, lr_schedulers, optimizers, utils
 from autocompyute.nn.containers import ModuleList, Modulelist, Sequential
 from autocompyute.nn.dataloader import Dataloader
 from autocompyute.nn.layers.activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from autocompyute.nn.layers.attention import MultiHeadSelfAttention
-from autocompyute.nn.layers.convolution import Conv1D, Conv2D, ConvTranspose2D
+from autocompyute.nn.layers.convolution import Conv1d, Conv2d, ConvTranspose2d
 from autocompyute.nn.layers.dropout import Dropout
 from autocompyute.nn.layers.embedding import Embedding
 from autocompyute.nn.layers.linear import Linear
-from autocompyute.nn.layers.normalization import Batchnorm, Layernorm
-from autocompyute.nn.layers.pooling import MaxPooling2D
+from autocompyute.nn.layers.normalization import BatchNorm, LayerNorm
+from autocompyute.nn.layers.pooling import MaxPool2d
 from autocompyute.nn.layers.recurrent import (
     GRU,
     LSTM,
@@ -35,21 +36,21 @@ __all__ = [
     "GRU",
     "LSTM",
     "RNN",
-    "Batchnorm",
+    "BatchNorm",
     "Buffer",
-    "Conv1D",
-    "Conv2D",
-    "ConvTranspose2D",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose2d",
     "Dataloader",
     "Dropout",
     "Embedding",
     "Flatten",
     "GRUCell",
     "LSTMCell",
-    "Layernorm",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
-    "MaxPooling2D",
+    "MaxPool2d",
     "Module",
     "ModuleList",
     "Modulelist",
@@ -69,3 +70,16 @@ __all__ = [
     "optimizers",
     "utils",
 ]
+
+# The original AutoCompyute spellings, before PyTorch's casing.
+__getattr__ = deprecated_aliases(
+    __name__,
+    {
+        "Batchnorm": BatchNorm,
+        "Conv1D": Conv1d,
+        "Conv2D": Conv2d,
+        "ConvTranspose2D": ConvTranspose2d,
+        "Layernorm": LayerNorm,
+        "MaxPooling2D": MaxPool2d,
+    },
+)

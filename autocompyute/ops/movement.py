@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from autocompyute.autograd.op import Op, apply
+from autocompyute.deprecation import deprecated_aliases
 from autocompyute.ops.shapes import normalize_dim, normalize_dims, varargs
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ __all__ = [
     "Expand",
     "Pad",
     "Permute",
-    "Reshape",
+    "ReshapeOp",
     "Tile",
     "contiguous",
     "expand",
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-class Reshape(Op):
+class ReshapeOp(Op):
     """View/reshape to `shape` (already resolved, no -1)."""
 
     def forward(self, x: Any, *, shape: tuple[int, ...]) -> Any:
@@ -137,7 +138,7 @@ def view(x: Tensor, *shape: Any) -> Tensor:
     new_shape = _resolve_shape(varargs(shape), x.data.size, x.data.shape)
     if new_shape == x.data.shape:
         return x
-    return apply(Reshape, x, shape=new_shape)
+    return apply(ReshapeOp, x, shape=new_shape)
 
 
 def _resolve_shape(
@@ -228,7 +229,7 @@ def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     if not removed:
         return x
     new_shape = tuple(size for i, size in enumerate(shape) if i not in removed)
-    return apply(Reshape, x, shape=new_shape)
+    return apply(ReshapeOp, x, shape=new_shape)
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
@@ -248,7 +249,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     shape = x.shape
     position = normalize_dim(dim, len(shape) + 1, "unsqueeze")
     new_shape = (*shape[:position], 1, *shape[position:])
-    return apply(Reshape, x, shape=new_shape)
+    return apply(ReshapeOp, x, shape=new_shape)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -271,7 +272,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start = normalize_dim(start_dim, ndim, "flatten")
     end = normalize_dim(end_dim, ndim, "flatten")
     if ndim == 0:
-        return apply(Reshape, x, shape=(1,))
+        return apply(ReshapeOp, x, shape=(1,))
     if start > end:
         raise ValueError(
             f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a tensor of "
@@ -280,7 +281,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if start == end:
         return x
     new_shape = (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
-    return apply(Reshape, x, shape=new_shape)
+    return apply(ReshapeOp, x, shape=new_shape)
 
 
 def expand(x: Tensor, *shape: Any) -> Tensor:
@@ -416,3 +417,7 @@ def tile(x: Tensor, *repeats: Any) -> Tensor:
     if len(repeats) <= x.ndim and all(r == 1 for r in repeats):
         return x
     return apply(Tile, x, repeats=repeats)
+
+
+# The op's name before it was told apart from the layer nn.Reshape.
+__getattr__ = deprecated_aliases(__name__, {"Reshape": ReshapeOp})

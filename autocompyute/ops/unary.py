@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from autocompyute.autograd.op import Op, apply, apply1
+from autocompyute.deprecation import deprecated_aliases
 from autocompyute.ops.promotion import float_operand
 
 if TYPE_CHECKING:
@@ -17,11 +18,11 @@ __all__ = [
     "Exp",
     "Log",
     "Neg",
-    "ReLU",
-    "Sigmoid",
+    "ReLUOp",
+    "SigmoidOp",
     "Sin",
     "Sqrt",
-    "Tanh",
+    "TanhOp",
     "Tril",
     "Triu",
     "abs",
@@ -100,7 +101,7 @@ class Abs(Op):
         return grad * self.xp.sign(x)
 
 
-class Tanh(Op):
+class TanhOp(Op):
     """Hyperbolic tangent."""
 
     def forward(self, x: Any) -> Any:
@@ -125,7 +126,7 @@ def sigmoid_array(xp: Any, x: Any) -> Any:
     return out
 
 
-class Sigmoid(Op):
+class SigmoidOp(Op):
     """1 / (1 + e ** -x), accurate for large |x| in either direction and without overflow."""
 
     def forward(self, x: Any) -> Any:
@@ -138,7 +139,7 @@ class Sigmoid(Op):
         return grad * out * (1 - out)
 
 
-class ReLU(Op):
+class ReLUOp(Op):
     """max(x, 0)."""
 
     def forward(self, x: Any) -> Any:
@@ -240,17 +241,17 @@ def sqrt(x: Tensor) -> Tensor:
 
 def tanh(x: Tensor) -> Tensor:
     """Elementwise hyperbolic tangent (integer tensors give float32)."""
-    return apply1(Tanh, float_operand(x))
+    return apply1(TanhOp, float_operand(x))
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """Elementwise logistic sigmoid `1 / (1 + exp(-x))` (integer tensors give float32)."""
-    return apply1(Sigmoid, float_operand(x))
+    return apply1(SigmoidOp, float_operand(x))
 
 
 def relu(x: Tensor) -> Tensor:
     """Elementwise max(x, 0)."""
-    return apply1(ReLU, x)
+    return apply1(ReLUOp, x)
 
 
 def sin(x: Tensor) -> Tensor:
@@ -291,3 +292,7 @@ def triu(x: Tensor, diagonal: int = 0) -> Tensor:
 def _need_matrix(x: Tensor, name: str) -> None:
     if x.data.ndim < 2:
         raise ValueError(f"{name}: needs a tensor with at least 2 dims, got shape {x.shape}")
+
+
+# The op classes' names before they were told apart from the layers (nn.ReLU, ...).
+__getattr__ = deprecated_aliases(__name__, {"ReLU": ReLUOp, "Sigmoid": SigmoidOp, "Tanh": TanhOp})

@@ -1,8 +1,24 @@
-# cython: language_level=3
-"""Compiled autograd bookkeeping: graph nodes, the apply path and the backward pass.
+"""The compiled autograd engine: graph nodes, the apply path, the operators and backward.
 
-Arrays are opaque objects here (NumPy or CuPy): the engine never computes on them itself except
-to add gradients and to sum broadcast dimensions away, both through the array's own methods.
+What it holds:
+- `TensorCore` and `OpNode`, the typed storage that `Tensor` and `Op` subclass (fields in
+  _engine.pxd), and `IndexedGradient` (a gradient that is zero except at an index).
+- The apply path (`apply`, `apply1`, `apply2`, `wrap`): run an op's forward on the inputs'
+  arrays and wrap the result in a tensor, recording a node only when grad mode is on (a
+  thread-local C flag) and an input requires grad; forward errors are re-raised naming the op.
+- The operators `+ - * / @ ** -x` on tensors: same-dtype operands (and Python scalars that the
+  tensor's dtype absorbs) are applied here; the rest goes to the Python fallback that does the
+  dtype promotion. `tensor[key]` for slices and integer index tensors, other keys to Python.
+- The backward pass (`run_backward`): an iterative walk that counts each node's consumers, fires
+  a node once all have delivered, sums broadcast gradients down to each input's shape, checks
+  their shape and dtype, accumulates into leaves and frees what it no longer needs.
+- Included pieces: garbage-collector tracking (gc_tracking.pxi), thread safety
+  (thread_safety.pxi), version counters of in-place ops (versions.pxi), the profiler's
+  recording hooks (_profiling.pxi).
+
+The engine knows no op class, dtype rule or `Tensor` class of its own: autocompyute/engine_setup.py
+registers them. Arrays are opaque objects (NumPy or CuPy): the engine computes on them only to
+add gradients and to sum broadcast dims away, through the arrays' own methods.
 """
 
 cimport cython
@@ -71,7 +87,7 @@ def set_grad_enabled(bint enabled):
 
 
 # ----------------------------------------------------------------------------------------------
-# arithmetic operators: the op classes and the Python fallback are registered by tensor.py
+# arithmetic operators: the op classes and the Python fallback are registered by engine_setup.py
 
 cdef type _Add = None
 cdef type _Sub = None

@@ -18,7 +18,7 @@ _GELU_SCALE = math.sqrt(2.0 / math.pi)
 _GELU_CUBIC = 0.044715
 
 
-class GELU(Op):
+class GELUOp(Op):
     """Gaussian error linear unit, tanh approximation, as x * sigmoid(2u), u = c (x + a x^3).
 
     `0.5 (1 + tanh(u))` equals `sigmoid(2u) = 1 / (1 + exp(-2u))`, which has no cancellation
@@ -55,7 +55,7 @@ class GELU(Op):
         return slope.reshape(grad.shape)
 
 
-class LeakyReLU(Op):
+class LeakyReLUOp(Op):
     """x where x > 0, else alpha * x."""
 
     def forward(self, x: Any, *, alpha: float) -> Any:
@@ -68,7 +68,7 @@ class LeakyReLU(Op):
         return self.xp.where(positive, grad, grad * self.kwargs["alpha"])
 
 
-class Softmax(Op):
+class SoftmaxOp(Op):
     """exp(x) / sum(exp(x)) along `dim`, shifted by the maximum for stability."""
 
     def forward(self, x: Any, *, dim: int) -> Any:
@@ -85,7 +85,7 @@ class Softmax(Op):
         )
 
 
-class LogSoftmax(Op):
+class LogSoftmaxOp(Op):
     """x - log(sum(exp(x))) along `dim`, shifted by the maximum for stability."""
 
     def forward(self, x: Any, *, dim: int) -> Any:
@@ -125,11 +125,11 @@ def gelu(x: Tensor) -> Tensor:
     >>> gelu(ac.tensor([0.0, 1.0]))
     Tensor([0.0000, 0.8412], dtype=float32, device=cpu)
     """
-    return GELU.apply(float_operand(x))
+    return GELUOp.apply(float_operand(x))
 
 
 def relu(x: Tensor) -> Tensor:
-    """Rectified linear unit `max(x, 0)` (op `ReLU`).
+    """Rectified linear unit `max(x, 0)` (op `ReLUOp`).
 
     >>> import autocompyute as ac
     >>> relu(ac.tensor([-1.0, 2.0]))
@@ -149,7 +149,7 @@ def leaky_relu(x: Tensor, alpha: float = 0.01) -> Tensor:
     >>> leaky_relu(ac.tensor([-1.0, 2.0]), alpha=0.1)
     Tensor([-0.1000,  2.0000], dtype=float32, device=cpu)
     """
-    return LeakyReLU.apply(float_operand(x), alpha=float(alpha))
+    return LeakyReLUOp.apply(float_operand(x), alpha=float(alpha))
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -177,7 +177,7 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
     Tensor([0.5000, 0.5000], dtype=float32, device=cpu)
     """
     resolved = normalize_dim(dim, x.ndim, "softmax")
-    return Softmax.apply(float_operand(x), dim=resolved)
+    return SoftmaxOp.apply(float_operand(x), dim=resolved)
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
@@ -195,4 +195,4 @@ def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     Tensor([     0.0000, -10000.0000], dtype=float32, device=cpu)
     """
     resolved = normalize_dim(dim, x.ndim, "log_softmax")
-    return LogSoftmax.apply(float_operand(x), dim=resolved)
+    return LogSoftmaxOp.apply(float_operand(x), dim=resolved)

@@ -1,4 +1,4 @@
-"""Convolutions and max pooling as fused ops (conv1d, conv2d, conv_transpose2d, maxpool2d).
+"""Convolutions as fused ops (conv1d, conv2d, conv_transpose2d); pooling is in pooling.py.
 
 Each convolution is one matrix product between the weights and the input's sliding windows
 ("im2col", a strided view copied once), with the batch folded into the columns. Internally the
@@ -15,9 +15,11 @@ import math
 from typing import Any
 
 from autocompyute.autograd.op import Op
+from autocompyute.deprecation import deprecated_aliases
+from autocompyute.nn.functional import pooling
 from autocompyute.tensor import Tensor
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d", "maxpool2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
 
 
 # ---------------------------------------------------------------------------------- layout helpers
@@ -188,16 +190,16 @@ class _ConvolutionOp(_WeightedOp):
         return (grad_x, grad_w, grad_b)[: len(needs_grad)]
 
 
-class Conv1D(_ConvolutionOp):
+class Conv1DOp(_ConvolutionOp):
     """1-D cross-correlation: x (B, C, L), w (O, C, K), b (O,) -> (B, O, L_out)."""
 
 
-class Conv2D(_ConvolutionOp):
+class Conv2DOp(_ConvolutionOp):
     """2-D cross-correlation: x (B, C, H, W), w (O, C, KH, KW), b (O,) -> (B, O, H_out, W_out)."""
 
 
-class ConvTranspose2D(_WeightedOp):
-    """Transposed 2-D convolution (the adjoint of Conv2D): x (B, C, H, W), w (C, O, KH, KW)."""
+class ConvTranspose2DOp(_WeightedOp):
+    """Transposed 2-D convolution (the adjoint of Conv2DOp): x (B, C, H, W), w (C, O, KH, KW)."""
 
     def forward(
         self,
@@ -246,63 +248,6 @@ class ConvTranspose2D(_WeightedOp):
         if len(needs_grad) > 2 and needs_grad[2]:
             grad_b = grad_padded.sum(axis=tuple(range(1, grad_padded.ndim)))
         return (grad_x, grad_w, grad_b)[: len(needs_grad)]
-
-
-class MaxPool2D(Op):
-    """Max over non-overlapping (window, window) blocks of x (B, C, H, W); the remainder is dropped.
-
-    The gradient goes to the first maximum of each block in row-major order (as in PyTorch).
-    """
-
-    def forward(self, x: Any, *, window: int) -> Any:
-        xp = self.xp
-        taps = _pool_taps(x, window)
-        out = taps[0].copy() if len(taps) == 1 else xp.maximum(taps[0], taps[1])
-        for tap in taps[2:]:
-            xp.maximum(out, tap, out=out)
-        if self.needs_grad:
-            # Position of the first maximal tap = how many taps precede it without matching.
-            not_found = taps[0] != out
-            argmax = not_found.astype("uint8" if len(taps) <= 256 else "int32")
-            for tap in taps[1:-1]:
-                not_found &= tap != out
-                argmax += not_found
-            self.save_for_backward(argmax, x.shape, _memory_order(x))
-        return out
-
-    def backward(self, grad: Any) -> Any:
-        xp = self.xp
-        argmax, x_shape, x_order = self.saved
-        if _memory_order(grad) != _memory_order(argmax):
-            # Elementwise ops across different memory orders are several times slower.
-            aligned = xp.empty_like(argmax, dtype=grad.dtype)
-            aligned[...] = grad
-            grad = aligned
-        # In the input's memory order, so that a convolution below reads it without a copy.
-        grad_x = xp.zeros(tuple(x_shape[axis] for axis in x_order), dtype=grad.dtype)
-        grad_x = grad_x.transpose(sorted(range(len(x_order)), key=x_order.__getitem__))
-        for position, tap in enumerate(_pool_taps(grad_x, self.kwargs["window"])):
-            # where, not a product: NaN in grad must not reach the non-maximal taps.
-            xp.copyto(tap, xp.where(argmax == position, grad, 0))
-        return grad_x
-
-
-def _memory_order(array: Any) -> list[int]:
-    """The axes from the largest to the smallest stride."""
-    return sorted(range(array.ndim), key=lambda axis: -array.strides[axis])
-
-
-def _pool_taps(x: Any, window: int) -> list[Any]:
-    """The window * window strided views of x, one per position inside a pooling block."""
-    height, width = x.shape[2] // window * window, x.shape[3] // window * window
-    return [
-        x[:, :, row:height:window, column:width:window]
-        for row in range(window)
-        for column in range(window)
-    ]
-
-
-# ---------------------------------------------------------------------------------- functions
 
 
 def _as_tuple(value: Any, length: int, name: str, function: str, minimum: int) -> tuple[int, ...]:
@@ -385,7 +330,7 @@ def _convolve(
     dilation: Any,
 ) -> Tensor:
     """Checks the arguments of the convolution function `function`, then applies `op`."""
-    transposed = op is ConvTranspose2D
+    transposed = op is ConvTranspose2DOp
     _check_inputs(function, x, w, b, spatial_dims, 0 if transposed else 1)
     stride = _as_tuple(stride, spatial_dims, "stride", function, 1)
     padding = _as_tuple(padding, spatial_dims, "padding", function, 0)
@@ -424,7 +369,7 @@ def conv1d(
     >>> conv1d(ac.ones(2, 3, 10), ac.ones(4, 3, 5), padding=1).shape
     (2, 4, 8)
     """
-    return _convolve(Conv1D, "conv1d", 1, x, w, b, stride, padding, dilation)
+    return _convolve(Conv1DOp, "conv1d", 1, x, w, b, stride, padding, dilation)
 
 
 def conv2d(
@@ -456,7 +401,7 @@ def conv2d(
     >>> conv2d(ac.ones(2, 3, 8, 8), ac.ones(4, 3, 3, 3), stride=2, padding=1).shape
     (2, 4, 4, 4)
     """
-    return _convolve(Conv2D, "conv2d", 2, x, w, b, stride, padding, dilation)
+    return _convolve(Conv2DOp, "conv2d", 2, x, w, b, stride, padding, dilation)
 
 
 def conv_transpose2d(
@@ -487,31 +432,8 @@ def conv_transpose2d(
     >>> conv_transpose2d(ac.ones(2, 3, 4, 4), ac.ones(3, 5, 3, 3), stride=2, padding=1).shape
     (2, 5, 7, 7)
     """
-    return _convolve(ConvTranspose2D, "conv_transpose2d", 2, x, w, b, stride, padding, dilation)
+    return _convolve(ConvTranspose2DOp, "conv_transpose2d", 2, x, w, b, stride, padding, dilation)
 
 
-def maxpool2d(x: Tensor, window: int = 2) -> Tensor:
-    """Max pooling over non-overlapping (window, window) blocks (stride = window; op `MaxPool2D`).
-
-    Rows and columns that do not fill a whole block are dropped (PyTorch's floor mode). The
-    gradient of each block goes to its first maximum in row-major order, as in PyTorch.
-
-    Args:
-        x: input of shape (B, C, H, W).
-        window: block size.
-
-    Returns:
-        Tensor of shape (B, C, H // window, W // window).
-
-    >>> import autocompyute as ac
-    >>> maxpool2d(ac.arange(16.0).view(1, 1, 4, 4)).data
-    array([[[[ 5.,  7.],
-             [13., 15.]]]], dtype=float32)
-    """
-    if x.ndim != 4:
-        raise ValueError(f"maxpool2d: input must have shape (B, C, H, W), got {x.shape}")
-    if not isinstance(window, int) or window < 1:
-        raise ValueError(f"maxpool2d: window must be a positive int, got {window!r}")
-    if x.shape[2] < window or x.shape[3] < window:
-        raise ValueError(f"maxpool2d: window {window} is larger than the input {x.shape[2:]}")
-    return MaxPool2D.apply(x, window=window)
+# maxpool2d lived here before pooling had its own module.
+__getattr__ = deprecated_aliases(__name__, {"maxpool2d": pooling.maxpool2d})

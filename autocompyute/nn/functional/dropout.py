@@ -11,7 +11,7 @@ from autocompyute.tensor import Tensor
 __all__ = ["dropout", "random_keep_mask"]
 
 
-class Dropout(Op):
+class DropoutOp(Op):
     """x * keep / (1 - p), with `keep` a boolean mask drawn by the caller."""
 
     def forward(self, x: Any, *, keep: Any, scale: float) -> Any:
@@ -60,4 +60,4 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         raise TypeError(f"dropout: needs a float tensor, got {x.dtype}")
     keep = random_keep_mask(x.shape, p, x)
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return Dropout.apply(x, keep=keep, scale=scale)
+    return DropoutOp.apply(x, keep=keep, scale=scale)

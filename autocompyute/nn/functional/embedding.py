@@ -10,7 +10,7 @@ from autocompyute.tensor import Tensor
 __all__ = ["embedding"]
 
 
-class Embedding(Op):
+class EmbeddingOp(Op):
     """w[indices]; the gradient scatter-adds into the rows, so repeated indices accumulate."""
 
     def forward(self, indices: Any, w: Any) -> Any:
@@ -50,4 +50,4 @@ def embedding(indices: Tensor, w: Tensor) -> Tensor:
             raise IndexError(
                 f"embedding: indices must be in [0, {w.shape[0]}), got values in [{low}, {high}]"
             )
-    return Embedding.apply(indices, w)
+    return EmbeddingOp.apply(indices, w)

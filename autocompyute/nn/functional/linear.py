@@ -11,7 +11,7 @@ from autocompyute.tensor import Tensor
 __all__ = ["linear"]
 
 
-class Linear(Op):
+class LinearOp(Op):
     """x @ w.T + b over the last dim of x, for any leading dims (b may be None)."""
 
     def forward(self, x: Any, w: Any, b: Any) -> Any:
@@ -71,4 +71,4 @@ def linear(x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
             f"linear: biases must have shape ({w.shape[0]},) for weights of shape {w.shape}, "
             f"got {b.shape}"
         )
-    return Linear.apply(x, w, b)
+    return LinearOp.apply(x, w, b)

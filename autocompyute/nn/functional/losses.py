@@ -12,7 +12,7 @@ from autocompyute.tensor import Tensor
 __all__ = ["bce_loss", "cross_entropy_loss", "mse_loss"]
 
 
-class MSELoss(Op):
+class MSELossOp(Op):
     """mean((x - targets)^2)."""
 
     def forward(self, x: Any, targets: Any) -> Any:
@@ -27,7 +27,7 @@ class MSELoss(Op):
         return (grad_x if self.needs_grad[0] else None), grad_targets
 
 
-class CrossEntropyLoss(Op):
+class CrossEntropyLossOp(Op):
     """Softmax cross-entropy over the last dim with integer class targets.
 
     Mean over the targets that are not `ignore_index`; with label smoothing `eps` the target
@@ -87,7 +87,7 @@ class CrossEntropyLoss(Op):
         return grad_rows.reshape(self.kwargs["shape"]), None
 
 
-class SoftCrossEntropyLoss(Op):
+class SoftCrossEntropyLossOp(Op):
     """Softmax cross-entropy over the last dim with target probabilities (mean over items)."""
 
     def forward(self, logits: Any, targets: Any, *, smoothing: float) -> Any:
@@ -118,7 +118,7 @@ class SoftCrossEntropyLoss(Op):
         return grad_logits, grad_targets
 
 
-class BCELoss(Op):
+class BCELossOp(Op):
     """mean(max(x, 0) - x * t + log(1 + exp(-|x|))): binary cross-entropy on logits x."""
 
     def forward(self, logits: Any, targets: Any) -> Any:
@@ -176,7 +176,7 @@ def mse_loss(logits: Tensor, targets: Tensor) -> Tensor:
     Tensor(5.0000, dtype=float32, device=cpu)
     """
     _check_same_shape(logits, targets, "mse_loss")
-    return MSELoss.apply(*_float_pair(logits, targets))
+    return MSELossOp.apply(*_float_pair(logits, targets))
 
 
 def cross_entropy_loss(
@@ -220,7 +220,7 @@ def cross_entropy_loss(
                 f"(logits {logits.shape} without the class dim), got {targets.shape}"
             )
         all_valid = _check_class_range(targets, logits.shape[-1], ignore_index)
-        return CrossEntropyLoss.apply(
+        return CrossEntropyLossOp.apply(
             logits,
             targets,
             ignore_index=int(ignore_index),
@@ -235,7 +235,7 @@ def cross_entropy_loss(
                 f"{logits.shape}, got {targets.shape} (for class indices use an integer tensor)"
             )
         logits, targets = _float_pair(logits, targets)
-        return SoftCrossEntropyLoss.apply(logits, targets, smoothing=float(label_smoothing))
+        return SoftCrossEntropyLossOp.apply(logits, targets, smoothing=float(label_smoothing))
     raise TypeError(
         f"cross_entropy_loss: targets must be integer class indices or float probabilities, "
         f"got {targets.dtype}"
@@ -280,4 +280,4 @@ def bce_loss(logits: Tensor, targets: Tensor) -> Tensor:
     Tensor(0.6931, dtype=float32, device=cpu)
     """
     _check_same_shape(logits, targets, "bce_loss")
-    return BCELoss.apply(*_float_pair(logits, targets))
+    return BCELossOp.apply(*_float_pair(logits, targets))

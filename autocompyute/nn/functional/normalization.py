@@ -32,7 +32,7 @@ def _normalized_grad(grad_normed: Any, normed: Any, inv_std: Any, axes: tuple[in
     return grad_x
 
 
-class LayerNorm(Op):
+class LayerNormOp(Op):
     """Normalizes over the last `n_dims` dims, then scales by w and shifts by b (both optional)."""
 
     def forward(self, x: Any, w: Any, b: Any, *, n_dims: int, eps: float) -> Any:
@@ -64,7 +64,7 @@ class LayerNorm(Op):
         return grad_x, grad_w, grad_b
 
 
-class BatchNorm(Op):
+class BatchNormOp(Op):
     """Normalizes each channel (dim 1) over the batch and spatial dims, then scales and shifts.
 
     In training, normalizes with the batch statistics and updates the running statistics in
@@ -158,7 +158,7 @@ def layernorm(
         )
     _check_param(w, normalized_shape, "weights", "layernorm")
     _check_param(b, normalized_shape, "biases", "layernorm")
-    return LayerNorm.apply(x, w, b, n_dims=n_dims, eps=float(eps))
+    return LayerNormOp.apply(x, w, b, n_dims=n_dims, eps=float(eps))
 
 
 def batchnorm(
@@ -215,7 +215,7 @@ def batchnorm(
         )
     if not training and rmean is None:
         raise ValueError("batchnorm: evaluation (training=False) needs rmean and rvar")
-    return BatchNorm.apply(
+    return BatchNormOp.apply(
         x,
         w,
         b,

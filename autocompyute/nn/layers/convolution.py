@@ -1,15 +1,16 @@
-"""Convolution layers: Conv1D, Conv2D and ConvTranspose2D."""
+"""Convolution layers: Conv1d, Conv2d and ConvTranspose2d."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from autocompyute.deprecation import deprecated_aliases
 from autocompyute.nn.functional.convolution import conv1d, conv2d, conv_transpose2d
 from autocompyute.nn.layers._weights import WeightsAndBiases, uniform_parameter
 from autocompyute.tensor import Tensor
 
-__all__ = ["Conv1D", "Conv2D", "ConvTranspose2D"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
 
 class _Convolution(WeightsAndBiases):
@@ -57,7 +58,7 @@ class _Convolution(WeightsAndBiases):
         )
 
 
-class Conv1D(_Convolution):
+class Conv1d(_Convolution):
     """1-D convolution layer (cross-correlation, as PyTorch's `nn.Conv1d`).
 
     Args:
@@ -76,7 +77,7 @@ class Conv1D(_Convolution):
     Input (B, C, L) -> output (B, O, L_out), see `autocompyute.nn.functional.conv1d`.
 
     >>> import autocompyute as ac
-    >>> Conv1D(3, 8, kernel_size=5, padding=2)(ac.ones(2, 3, 16)).shape
+    >>> Conv1d(3, 8, kernel_size=5, padding=2)(ac.ones(2, 3, 16)).shape
     (2, 8, 16)
     """
 
@@ -86,7 +87,7 @@ class Conv1D(_Convolution):
         return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
 
-class Conv2D(_Convolution):
+class Conv2d(_Convolution):
     """2-D convolution layer (cross-correlation, as PyTorch's `nn.Conv2d`).
 
     Args:
@@ -105,7 +106,7 @@ class Conv2D(_Convolution):
     Input (B, C, H, W) -> output (B, O, H_out, W_out), see `autocompyute.nn.functional.conv2d`.
 
     >>> import autocompyute as ac
-    >>> Conv2D(1, 4, kernel_size=3)(ac.ones(2, 1, 8, 8)).shape
+    >>> Conv2d(1, 4, kernel_size=3)(ac.ones(2, 1, 8, 8)).shape
     (2, 4, 6, 6)
     """
 
@@ -113,7 +114,7 @@ class Conv2D(_Convolution):
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
 
-class ConvTranspose2D(_Convolution):
+class ConvTranspose2d(_Convolution):
     """Transposed 2-D convolution layer (as PyTorch's `nn.ConvTranspose2d`, no output_padding).
 
     Args:
@@ -133,7 +134,7 @@ class ConvTranspose2D(_Convolution):
     `autocompyute.nn.functional.conv_transpose2d`.
 
     >>> import autocompyute as ac
-    >>> ConvTranspose2D(4, 2, kernel_size=2, stride=2)(ac.ones(1, 4, 5, 5)).shape
+    >>> ConvTranspose2d(4, 2, kernel_size=2, stride=2)(ac.ones(1, 4, 5, 5)).shape
     (1, 2, 10, 10)
     """
 
@@ -141,3 +142,9 @@ class ConvTranspose2D(_Convolution):
 
     def forward(self, x: Tensor) -> Tensor:
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+
+# The original AutoCompyute spellings, before PyTorch's casing.
+__getattr__ = deprecated_aliases(
+    __name__, {"Conv1D": Conv1d, "Conv2D": Conv2d, "ConvTranspose2D": ConvTranspose2d}
+)

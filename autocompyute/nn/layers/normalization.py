@@ -1,18 +1,19 @@
-"""Normalization layers: Batchnorm and Layernorm."""
+"""Normalization layers: BatchNorm and LayerNorm."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from autocompyute import factories
+from autocompyute.deprecation import deprecated_aliases
 from autocompyute.nn.functional.normalization import batchnorm, layernorm
 from autocompyute.nn.module import Buffer, Module, Parameter
 from autocompyute.tensor import Tensor
 
-__all__ = ["Batchnorm", "Layernorm"]
+__all__ = ["BatchNorm", "LayerNorm"]
 
 
-class Batchnorm(Module):
+class BatchNorm(Module):
     """Batch normalization over the channel dim 1 (PyTorch's BatchNorm1d/2d).
 
     Training normalizes with the batch statistics and updates the running statistics
@@ -34,7 +35,7 @@ class Batchnorm(Module):
         input (B, C) or (B, C, ...) -> output of the same shape.
 
     >>> import autocompyute as ac
-    >>> Batchnorm(3)(ac.randn(4, 3, 5)).shape
+    >>> BatchNorm(3)(ac.randn(4, 3, 5)).shape
     (4, 3, 5)
     """
 
@@ -69,7 +70,7 @@ class Batchnorm(Module):
         return f"in_dim={self.in_dim}, eps={self.eps}, m={self.m}"
 
 
-class Layernorm(Module):
+class LayerNorm(Module):
     """Layer normalization over the trailing dims `normalized_shape` (biased variance).
 
     Args:
@@ -84,7 +85,7 @@ class Layernorm(Module):
         input (..., *normalized_shape) -> output of the same shape.
 
     >>> import autocompyute as ac
-    >>> Layernorm(8)(ac.randn(2, 5, 8)).shape
+    >>> LayerNorm(8)(ac.randn(2, 5, 8)).shape
     (2, 5, 8)
     """
 
@@ -104,3 +105,7 @@ class Layernorm(Module):
 
     def extra_repr(self) -> str:
         return f"normalized_shape={self.normalized_shape}, eps={self.eps}"
+
+
+# The original AutoCompyute spellings, before PyTorch's casing.
+__getattr__ = deprecated_aliases(__name__, {"Batchnorm": BatchNorm, "Layernorm": LayerNorm})

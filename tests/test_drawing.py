@@ -8,7 +8,7 @@ import pytest
 
 import autocompyute as ac
 from autocompyute.autograd import GraphDrawing, Op, draw_graph
-from autocompyute.autograd import graph as graph_module
+from autocompyute.autograd import drawing as graph_module
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
