@@ -8,7 +8,7 @@ from typing import Any
 import numpy
 
 from autocompyute import _engine, engine_setup
-from autocompyute.autograd.op import wrap
+from autocompyute.autograd.op import op_name, wrap
 from autocompyute.backend import (
     Device,
     DeviceLike,
@@ -144,7 +144,7 @@ class Tensor(_engine.TensorCore):
         )
         extra = ""
         if self.ctx is not None:
-            extra = f", grad_fn={getattr(self.ctx, 'name', type(self.ctx).__name__)}"
+            extra = f", grad_fn={op_name(self.ctx)}"
         elif self.req_grad:
             extra = ", req_grad=True"
         return f"Tensor({body}, dtype={self.dtype}, device={self.device}{extra})"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from autocompyute import _engine
+from autocompyute.autograd.op import op_name
 
 __all__ = ["GraphDrawing", "draw_graph"]
 
@@ -130,7 +131,7 @@ def _op_node(op: Any, output: Any) -> GraphNode:
     if op.kwargs:
         arguments = ", ".join(f"{name}={_short(value)}" for name, value in op.kwargs.items())
         lines = (f"kwargs: {arguments}", *lines)
-    return GraphNode("op", getattr(op, "name", type(op).__name__), lines)
+    return GraphNode("op", op_name(op), lines)
 
 
 def _constant_node(value: Any, output: Any) -> GraphNode | None:

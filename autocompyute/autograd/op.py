@@ -15,7 +15,7 @@ from autocompyute import _engine
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
 
-__all__ = ["Op", "apply", "apply1", "apply2", "wrap"]
+__all__ = ["Op", "apply", "apply1", "apply2", "op_name", "wrap"]
 
 if TYPE_CHECKING:
 
@@ -29,6 +29,12 @@ else:
     apply1 = _engine.apply1
     apply2 = _engine.apply2
     wrap = _engine.wrap
+
+
+def op_name(node: _engine.OpNode) -> str:
+    """The name of a graph node as reprs, drawings and errors show it (`Op.name` for ops)."""
+    name = getattr(node, "name", None)
+    return name if isinstance(name, str) else type(node).__name__
 
 
 class Op(_engine.OpNode):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from autocompyute import _engine
+from autocompyute.autograd.op import op_name
 from autocompyute.backend import array_module, device_of
 from autocompyute.ops.assignment import (
     MaskedFill,
@@ -31,7 +32,7 @@ from autocompyute.ops.assignment import (
     fill_value,
 )
 from autocompyute.ops.indexing import Index, normalize_key
-from autocompyute.ops.movement import Expand, Permute, Reshape
+from autocompyute.ops.movement import Expand, Permute, ReshapeOp
 
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
@@ -59,7 +60,7 @@ apply = _engine.apply
 _TensorCore = _engine.TensorCore
 _EVERYTHING = (Ellipsis,)
 # Ops whose output is a view of their input's memory (when forward returned a view).
-_VIEW_OPS = (Index, Reshape, Permute, Expand)
+_VIEW_OPS = (Index, ReshapeOp, Permute, Expand)
 
 
 def check_inplace(x: Tensor, name: str) -> None:
@@ -76,7 +77,7 @@ def check_inplace(x: Tensor, name: str) -> None:
             )
     elif type(ctx) in _VIEW_OPS and getattr(x.data, "base", None) is not None:
         raise RuntimeError(
-            f"{name}: the tensor is a view (made by {type(ctx).__name__}) of a tensor in the "
+            f"{name}: the tensor is a view (made by {op_name(ctx)}) of a tensor in the "
             f"autograd graph, whose gradient would not see an in-place change; clone() the view "
             f"first, or assign on the base tensor (base[key] = value)"
         )

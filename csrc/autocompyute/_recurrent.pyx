@@ -1,4 +1,3 @@
-# cython: language_level=3
 """Compiled time loops of the whole-sequence RNN, LSTM and GRU ops (NumPy arrays on the CPU).
 
 Each function runs one layer in one direction over the whole sequence. The caller has already
