@@ -15,7 +15,7 @@ from autocompyute.backend import array_module
 from autocompyute.ops.binary import Add, Div, Mul, Pow, Sub, apply_promoted
 from autocompyute.ops.indexing import Index, getitem
 from autocompyute.ops.linalg import MatMul
-from autocompyute.ops.unary import Abs, Cos, Exp, Log, Neg, ReLU, Sigmoid, Sin, Sqrt, Tanh
+from autocompyute.ops.unary import Abs, Cos, Exp, Log, Neg, ReLUOp, SigmoidOp, Sin, Sqrt, TanhOp
 
 __all__ = ["install"]
 
@@ -38,9 +38,9 @@ def install(tensor_class: type[_engine.TensorCore]) -> None:
             "log": Log,
             "sqrt": Sqrt,
             "abs": Abs,
-            "tanh": Tanh,
-            "sigmoid": Sigmoid,
-            "relu": ReLU,
+            "tanh": TanhOp,
+            "sigmoid": SigmoidOp,
+            "relu": ReLUOp,
             "sin": Sin,
             "cos": Cos,
             "pow": Pow,

@@ -13,7 +13,7 @@ import pytest
 import autocompyute as ac
 from autocompyute import _engine
 from autocompyute.ops.binary import Add, Div, Mul, Pow, Sub
-from autocompyute.ops.unary import Abs, Cos, Exp, Log, Neg, ReLU, Sigmoid, Sin, Sqrt, Tanh
+from autocompyute.ops.unary import Abs, Cos, Exp, Log, Neg, ReLUOp, SigmoidOp, Sin, Sqrt, TanhOp
 from autocompyute.testing import assert_matches_torch, reference_ops
 
 RNG = numpy.random.default_rng(7)
@@ -248,7 +248,23 @@ def test_the_c_path_calls_no_python_forward_or_backward(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("the Python method ran")
 
-    for op in (Add, Sub, Mul, Div, Neg, Exp, Log, Sqrt, Abs, Tanh, Sigmoid, ReLU, Sin, Cos, Pow):
+    for op in (
+        Add,
+        Sub,
+        Mul,
+        Div,
+        Neg,
+        Exp,
+        Log,
+        Sqrt,
+        Abs,
+        TanhOp,
+        SigmoidOp,
+        ReLUOp,
+        Sin,
+        Cos,
+        Pow,
+    ):
         monkeypatch.setattr(op, "forward", boom)
         monkeypatch.setattr(op, "backward", boom)
     x = ac.Tensor(sample((3,), "positive"), req_grad=True)
@@ -368,7 +384,7 @@ def test_the_profiler_sees_built_in_ops_as_on_the_reference_path():
             ]
         )
     assert recorded[0] == recorded[1]
-    assert ("Tanh", "backward") in [(name, phase) for name, phase, *_ in recorded[0]]
+    assert ("TanhOp", "backward") in [(name, phase) for name, phase, *_ in recorded[0]]
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
