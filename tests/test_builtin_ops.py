@@ -398,3 +398,64 @@ def test_anomaly_mode_names_built_in_ops_in_both_phases():
             y = ac.tensor([0.0], req_grad=True).sqrt()
             with pytest.raises(FloatingPointError, match="Sqrt backward produced NaN or Inf"):
                 y.sum().backward()
+
+
+# ------------------------------------------------------------------------------ indexing
+
+INDEX_KEYS = {
+    "reverse": lambda t, i: t[:, ::-1],
+    "reverse_both": lambda t, i: t[::-1, ::-1],
+    "rows": lambda t, i: t[1:],
+    "strided": lambda t, i: t[::2, 1:3],
+    "index_tensor": lambda t, i: t[i],
+    "two_slices_concat": lambda t, i: ac.concat([t[1:], t[:1]]) * 2.0,
+    "empty": lambda t, i: t[2:2],
+}
+
+
+@pytest.mark.parametrize("name", list(INDEX_KEYS))
+def test_indexing_agrees_bit_for_bit(name):
+    index = ac.tensor([3, 1, 0, 1, 1])  # repeats: the gradients must accumulate
+    values = sample((4, 5))
+    values[0, 0] = -0.0
+    function = INDEX_KEYS[name]
+    assert_paths_agree(lambda t: function(t, index) * t[:1].sum(), [values])
+
+
+@pytest.mark.parametrize("name", list(INDEX_KEYS))
+def test_indexing_matches_torch(name):
+    torch = pytest.importorskip("torch")
+    index = ac.tensor([3, 1, 0, 1, 1])
+    function = INDEX_KEYS[name]
+    torch_key = {
+        "reverse": lambda t: t.flip(1),
+        "reverse_both": lambda t: t.flip(0).flip(1),
+        "rows": lambda t: t[1:],
+        "strided": lambda t: t[::2, 1:3],
+        "index_tensor": lambda t: t[torch.tensor([3, 1, 0, 1, 1])],
+        "two_slices_concat": lambda t: torch.cat([t[1:], t[:1]]) * 2.0,
+        "empty": lambda t: t[2:2],
+    }[name]
+    x = ac.Tensor(sample((4, 5)), req_grad=True)
+    assert_matches_torch(lambda t: function(t, index), torch_key, [x])
+
+
+def test_reversing_slices_pass_negative_zero_gradients_on_as_pytorch_does():
+    x = ac.Tensor(sample((2, 3)), req_grad=True)
+    upstream = numpy.full((2, 3), -0.0, dtype=numpy.float32)
+    x[:, ::-1].backward(upstream)
+    assert numpy.signbit(x.grad).all()
+
+
+def test_plain_graphs_leave_no_containers_for_the_collector():
+    import gc
+
+    x = ac.Tensor(sample((4, 4)), req_grad=True)
+    y = ac.concat([x[1:], x[:1]]).mean(0) + x.sum(1, keepdims=True).exp()
+    node = y.ctx
+    assert not gc.is_tracked(node)
+    assert not gc.is_tracked(node.parents)
+    mean = y.ctx.parents[0].ctx
+    assert not gc.is_tracked(mean) and not gc.is_tracked(mean.kwargs)
+    concat = mean.parents[0].ctx
+    assert type(concat).__name__ == "Concat" and not gc.is_tracked(concat)

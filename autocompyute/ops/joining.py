@@ -23,7 +23,9 @@ class Concat(Op):
     """Joins the inputs along an existing dim."""
 
     def forward(self, *arrays: Any, dim: int) -> Any:
-        self.save_for_backward([a.shape[dim] for a in arrays])
+        # A tuple, not a list: a node saving a container is tracked by the garbage collector,
+        # and so is every node computed from it (see the engine's gc_tracking.pxi).
+        self.save_for_backward(tuple([a.shape[dim] for a in arrays]))
         return self.xp.concatenate(arrays, axis=dim)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:

@@ -29,6 +29,7 @@ cdef enum:
     B_SIN
     B_COS
     B_POW
+    B_INDEX  # tensor[key] for the keys the engine handles itself (slices, index tensors)
 
 # Names under which the ops modules register their classes (register_builtin_ops).
 cdef dict _BUILTIN_NAMES = {
@@ -136,10 +137,62 @@ cdef inline bint _only_tensors_and_atoms(tuple inputs):
     return True
 
 
+cdef extern from "Python.h":
+    int PySlice_Unpack(object slice, Py_ssize_t* start, Py_ssize_t* stop,
+                       Py_ssize_t* step) except -1
+    Py_ssize_t PySlice_AdjustIndices(Py_ssize_t length, Py_ssize_t* start, Py_ssize_t* stop,
+                                     Py_ssize_t step)
+
+
+cdef bint _permutes_all(object key, object data) except -1:
+    """Whether `data[key]` selects every element exactly once in an order that `key` undoes
+    (every part a slice over a whole dim with step 1 or -1): a key that is its own inverse."""
+    cdef Py_ssize_t start, stop, step, size, i
+    if type(key) is not tuple:
+        return False
+    shape = data.shape
+    if len(<tuple>key) > len(shape) or len(shape) == 0:  # 0-d arrays read back as scalars
+        return False
+    for i in range(len(<tuple>key)):
+        part = (<tuple>key)[i]
+        if type(part) is not slice:
+            return False
+        size = shape[i]
+        PySlice_Unpack(part, &start, &stop, &step)
+        if PySlice_AdjustIndices(size, &start, &stop, step) != size:
+            return False
+        if size > 1 and step != 1 and step != -1:
+            return False
+    return True
+
+
+cdef _untrack_atomic(object value):
+    """Takes an atomic value (see _is_atomic) and the tuples in it off the collector's list:
+    none of them can be on a reference cycle. (Not slices: CPython's slice deallocator assumes
+    they are tracked.)"""
+    if type(value) is tuple:
+        PyObject_GC_UnTrack(<void*>value)
+        for item in <tuple>value:
+            _untrack_atomic(item)
+
+
+cdef _untrack_atomic_kwargs(object kwargs):
+    """Untracks a node's keyword arguments (a dict that _kwargs_hold_objects found atomic)."""
+    if type(kwargs) is not dict:
+        return
+    PyObject_GC_UnTrack(<void*>kwargs)
+    for value in (<dict>kwargs).values():
+        _untrack_atomic(value)
+
+
 # ----------------------------------------------------------------------------------------------
 # Python scalars as 0-d arrays of the tensor's dtype
 
 cdef dict _scalar_cache = {}  # dtype -> {value: read-only 0-d array}
+# The last cached conversion, found by identity (the scalar object is kept alive with it).
+cdef object _last_scalar = None
+cdef object _last_scalar_dtype = None
+cdef object _last_scalar_array = None
 cdef Py_ssize_t _SCALARS_PER_DTYPE = 256
 
 
@@ -178,18 +231,25 @@ cdef object _scalar_operand(object value, TensorCore tensor):
     Python scalar to the other operand's dtype in any case, so the result is the same. CuPy takes
     Python scalars as kernel arguments, so they pass through unchanged there.
     """
+    global _last_scalar, _last_scalar_dtype, _last_scalar_array
     cdef type value_type = type(value)
     if value_type is not float and value_type is not int:
         return None
     if type(tensor._data) is not _numpy_ndarray:
         return value
-    cdef str kind = _dtype_of(tensor).kind
+    dtype = _dtype_of(tensor)
+    if value is _last_scalar and dtype is _last_scalar_dtype:
+        return _last_scalar_array  # a loop's literal: the same object call after call
+    cdef str kind = dtype.kind
     if kind != "f" and (value_type is float or (kind != "i" and kind != "u")):
         return None
     try:
-        return _scalar_array(value, _dtype_of(tensor))
+        array = _scalar_array(value, dtype)
     except (OverflowError, ValueError):
         return None
+    if not array.flags.writeable:  # cached (so not zero or NaN): remember it by identity
+        _last_scalar, _last_scalar_dtype, _last_scalar_array = value, dtype, array
+    return array
 
 
 # ----------------------------------------------------------------------------------------------
@@ -421,6 +481,9 @@ cdef tuple _builtin_gradients(OpNode node, object grad):
             grad_x2 = kernels.divide(
                 kernels.multiply(kernels.negative(grad_x1), saved[0]), saved[1])
         return (grad_x1 if first else None, grad_x2)
+    if code == B_INDEX:
+        kwargs = node.kwargs  # Index.backward: the engine adds grad into the input at key
+        return (IndexedGradient(kwargs["key"], grad, kwargs["accumulate"]),)
     if code == B_NEG:
         return (kernels.negative(grad),)
     if code == B_EXP:
@@ -447,7 +510,9 @@ cdef tuple _builtin_gradients(OpNode node, object grad):
         return (kernels.multiply(grad, kernels.cos(kept)),)
     if code == B_COS:
         return (kernels.multiply(kernels.negative(grad), kernels.sin(kept)),)
-    return (_pow_backward(kernels, node, grad, kept),)
+    if code == B_POW:
+        return (_pow_backward(kernels, node, grad, kept),)
+    raise AssertionError(f"built-in op code {code} has no backward")
 
 
 cdef object _pow_backward(_Kernels kernels, OpNode node, object grad, object x):

@@ -156,7 +156,12 @@ cdef object _index(TensorCore tensor, object key):
     kwargs = {"key": parts, "accumulate": accumulate}
     cdef OpNode op = _new_op(_Index, (tensor,), kwargs)
     try:
-        result = op.forward(tensor._data, **kwargs)
+        if _builtin_enabled:
+            result = tensor._data[parts]  # Index.forward, run in C (_builtin_ops.pxi)
+            if op.recording:
+                op.builtin = B_INDEX
+        else:
+            result = op.forward(tensor._data, **kwargs)
     except (ValueError, TypeError, IndexError) as error:
         _raise_forward_error(_Index, (tensor._data,), error)
     return _finish(op, result)
@@ -536,10 +541,12 @@ cdef OpNode _new_op(type op_type, tuple inputs, object kwargs):
     if _inputs_hold_objects(inputs) or (kwargs is not _NO_KWARGS and _kwargs_hold_objects(kwargs)):
         op.holds_objects = True
     elif _only_tensors_and_atoms(inputs):
-        # Such a tuple is on no cycle the collector could break (tensors of plain graphs are
-        # untracked); left tracked, long graphs promote thousands of them into the oldest
-        # generation, which makes full collections frequent.
+        # Such containers are on no cycle the collector could break (tensors of plain graphs
+        # are untracked); left tracked, long graphs promote thousands of them into the oldest
+        # generation, which makes full collections (of the whole heap) frequent.
         PyObject_GC_UnTrack(<void*>inputs)
+        if kwargs is not _NO_KWARGS:
+            _untrack_atomic_kwargs(kwargs)
     op.seq = _next_seq
     _next_seq += 1
     return op
@@ -825,6 +832,16 @@ cdef _scatter_into(TensorCore target, OpNode child, IndexedGradient indexed, obj
         buffer, owned = target._grad, target._grad_owned
     else:
         buffer, owned = child.grad_buffer, child.buffer_owned
+    if buffer is None and not indexed.accumulate and _permutes_all(indexed.key, data):
+        # A key like [:, ::-1] selects every element once and is its own inverse: the gradient
+        # is the values read through the same key (a view; nothing to fill or add).
+        buffer, owned = values[indexed.key], False
+        if child is None:
+            target._grad, target._grad_owned = buffer, owned
+        else:
+            child.grad_buffer, child.buffer_owned = buffer, owned
+        return
+    cdef bint assign = buffer is None and not indexed.accumulate
     if buffer is None:
         buffer = xp.zeros(data.shape, dtype=data.dtype)
     elif not owned:
@@ -832,6 +849,8 @@ cdef _scatter_into(TensorCore target, OpNode child, IndexedGradient indexed, obj
     try:
         if indexed.accumulate:
             xp.add.at(buffer, indexed.key, values)
+        elif assign:
+            buffer[indexed.key] = values  # into zeros: as adding, but -0.0 stays -0.0
         else:
             buffer[indexed.key] += values
     except (ValueError, IndexError) as error:
