@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy
 
 from autocompyute import _engine, engine_setup
+from autocompyute.autograd.functional import seed_gradient
+from autocompyute.autograd.hooks import (
+    RemovableHandle,
+    register_hook,
+    register_post_accumulate_grad_hook,
+)
 from autocompyute.autograd.op import op_name, wrap
 from autocompyute.backend import (
     Device,
@@ -189,29 +195,15 @@ class Tensor(_engine.TensorCore):
                 "backward() on a tensor that does not require grad: no input of the "
                 "computation had req_grad=True (or it ran under no_autograd_tracking)"
             )
-        if dy is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward() without dy needs a one-element tensor, got shape {self.shape}; "
-                    "pass dy (the gradient w.r.t. this tensor) or reduce first, e.g. y.sum()"
-                )
-            grad = self.data.__class__(self.data.shape, dtype=self.data.dtype)
-            grad.fill(1)
-        else:
-            grad = dy.data if isinstance(dy, Tensor) else dy
-            if not isinstance(grad, _ndarray) and not hasattr(grad, "__cuda_array_interface__"):
-                grad = numpy.asarray(grad, dtype=self.dtype)
-            if tuple(grad.shape) != self.shape:
-                raise ValueError(
-                    f"backward(): dy has shape {tuple(grad.shape)}, expected {self.shape}"
-                )
-            if grad.dtype != self.dtype:
-                grad = grad.astype(self.dtype)
-            if type(grad) is not type(self.data):
-                raise RuntimeError(
-                    f"backward(): dy is on {device_of(grad)}, the tensor on {self.device}"
-                )
-        _engine.run_backward(self, grad, retain_graph)
+        _engine.run_backward(self, seed_gradient(self, dy, "backward()"), retain_graph)
+
+    def register_hook(self, hook: Callable[[Any], Any]) -> RemovableHandle:
+        """Registers `hook(grad)`, called with this tensor's gradient (see autograd.hooks)."""
+        return register_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Any], Any]) -> RemovableHandle:
+        """Registers `hook(tensor)` on a leaf, called once its `.grad` is final for a pass."""
+        return register_post_accumulate_grad_hook(self, hook)
 
     def detach(self) -> Tensor:
         """Returns a tensor sharing this data but outside the graph (no grad)."""

@@ -3,20 +3,26 @@
 from autocompyute._engine import IndexedGradient
 from autocompyute.autograd.anomaly import detect_anomaly, is_anomaly_enabled
 from autocompyute.autograd.drawing import GraphDrawing, draw_graph
+from autocompyute.autograd.functional import grad
 from autocompyute.autograd.grad_mode import (
     is_grad_enabled,
     no_autograd_tracking,
     no_grad,
     set_grad_enabled,
 )
+from autocompyute.autograd.gradcheck import gradcheck
+from autocompyute.autograd.hooks import RemovableHandle
 from autocompyute.autograd.op import Op
 
 __all__ = [
     "GraphDrawing",
     "IndexedGradient",
     "Op",
+    "RemovableHandle",
     "detect_anomaly",
     "draw_graph",
+    "grad",
+    "gradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_autograd_tracking",

@@ -14,14 +14,15 @@ accepts keys under either name.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
 import numpy
 
 from autocompyute import _engine
+from autocompyute.autograd.hooks import RemovableHandle
 from autocompyute.backend import DeviceLike, device_of, get_device, move_array
-from autocompyute.profiler.scopes import enter_module_scope, exit_module_scope
+from autocompyute.nn.module_hooks import ModuleHooks, add_module_hook, call_module
 from autocompyute.tensor import Tensor
 
 __all__ = ["Buffer", "Module", "Parameter"]
@@ -120,6 +121,7 @@ class Module:
     aliases: ClassVar[Mapping[str, str]] = {}
 
     training: bool
+    _hooks: ModuleHooks | None = None  # set on the instance by the first register_*_hook
     _parameters: OrderedDict[str, Parameter]
     _buffers: OrderedDict[str, Buffer]
     _modules: OrderedDict[str, Module]
@@ -193,14 +195,49 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not _engine.watch_flags():
+        if self._hooks is None and not _engine.watch_flags():
             return self.forward(*args, **kwargs)
-        # the profiler is recording: the call is a scope named by the module's path
-        token = enter_module_scope(self)
-        try:
-            return self.forward(*args, **kwargs)
-        finally:
-            exit_module_scope(token)
+        # hooks, or the profiler records (then the call is a scope named by the module's path)
+        return call_module(self, args, kwargs)
+
+    # ------------------------------------------------------------------ hooks
+
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Registers `hook(module, args)`, called before `forward`; it may return new args.
+
+        With `with_kwargs`, `hook(module, args, kwargs)` may return `(args, kwargs)`. Hooks run
+        in registration order (`prepend` puts this one first). Returns a handle with remove().
+        """
+        return add_module_hook(self, "forward_pre", hook, prepend, with_kwargs)
+
+    def register_forward_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Registers `hook(module, args, output)`, called after `forward`; it may return a new
+        output. With `with_kwargs`: `hook(module, args, kwargs, output)`.
+
+        >>> import autocompyute as ac
+        >>> layer = ac.nn.Linear(2, 2)
+        >>> handle = layer.register_forward_hook(lambda module, args, out: out * 0 + 1)
+        >>> layer(ac.ones(1, 2)).data.tolist()
+        [[1.0, 1.0]]
+        >>> handle.remove()
+        """
+        return add_module_hook(self, "forward", hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Registers `hook(module, grad_input, grad_output)`, called during backward once the
+        gradients w.r.t. the module's input tensors are computed.
+
+        `grad_output` holds the gradient w.r.t. each output tensor, `grad_input` w.r.t. each
+        positional input tensor (None where it does not require grad). The hook may return a
+        replacement for `grad_input` (for modules with one input tensor requiring grad).
+        """
+        return add_module_hook(self, "backward", hook, prepend, False)
 
     # ------------------------------------------------------------------ traversal
 

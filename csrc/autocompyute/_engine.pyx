@@ -458,6 +458,7 @@ cdef class IndexedGradient:
 
 
 include "_profiling.pxi"
+include "_hooks.pxi"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -905,6 +906,8 @@ cdef list _count_consumers(OpNode root):
                 parent = parents[i]
                 child = _producer(<TensorCore>parent, node)
                 if child is None:
+                    if (<TensorCore>parent)._hooks is not None:
+                        _count_hooked_leaf(<TensorCore>parent, mark)
                     continue
                 if child.visit_mark != mark:
                     if child.active_pass != 0:
@@ -949,7 +952,10 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
     cdef ProfileMark profile_mark
 
     if root_node is None:
-        _deliver_to_leaf(root, grad, False)
+        if root._hooks is not None or _capture is not None:
+            _finish_leaf(root, grad, False)
+        else:
+            _deliver_to_leaf(root, grad, False)
         return
     if root_node.released:
         _raise_released(root_node)
@@ -964,7 +970,9 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
             node = <OpNode>ready.pop()
             node_grad = node.grad_buffer
             node.grad_buffer = None
-            if node.retained_output is not None:
+            if node.tensor_hooks is not None or _capture is not None:
+                node_grad = _node_grad_ready(node, node_grad)
+            if node.retained_output is not None:  # after the hooks, as in PyTorch
                 _store_retained(node, node_grad)
             if node.saved_epoch < _inplace_epoch and node.saved:
                 _check_saved_versions(node)
@@ -996,7 +1004,9 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
                 parent = <TensorCore>parents[i]
                 returned = (<tuple>grads)[i]
                 child = _producer(parent, node)
-                if type(returned) is IndexedGradient:
+                if child is None and (parent._hooks is not None or _capture is not None):
+                    _deliver_returned_to_watched_leaf(parent, returned, node, i, mark)
+                elif type(returned) is IndexedGradient:
                     _scatter(parent, <IndexedGradient>returned, node, i)
                 else:
                     if node.builtin != B_PYTHON:
