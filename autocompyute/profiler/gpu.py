@@ -3,6 +3,7 @@ per op; resolved once when the recording ends)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from autocompyute.backend import Device, cuda_available
@@ -10,8 +11,10 @@ from autocompyute.backend import Device, cuda_available
 __all__ = ["CudaEventTimer", "cuda_timer_available"]
 
 
+@functools.cache
 def cuda_timer_available() -> bool:
-    """Whether CuPy and a GPU are usable (then ops on CuPy arrays get device times)."""
+    """Whether CuPy and a GPU are usable (then ops on CuPy arrays get device times; checked
+    once: a failing import of CuPy is slow next to a profiled step)."""
     return cuda_available()
 
 

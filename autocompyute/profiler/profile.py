@@ -155,7 +155,6 @@ class profile:  # noqa: N801 (PyTorch's name)
         self._recording_now = False  # the engine is recording for us
         self._step_token = -1
         self._timer: CudaEventTimer | None = None
-        self._overhead_ns = 0.0
         self._result: Recording | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -234,8 +233,6 @@ class profile:  # noqa: N801 (PyTorch's name)
         _engine.set_gpu_timer(self._timer)
         _engine.set_watch_flags((_engine.watch_flags() & ~_PROFILE_BITS) | self._flags)
         self._recording_now = True
-        if not self._overhead_ns:
-            self._overhead_ns = _calibrate()
 
     def _end_recording(self, keep: bool) -> None:
         _engine.set_watch_flags(_engine.watch_flags() & ~_PROFILE_BITS)
@@ -244,7 +241,7 @@ class profile:  # noqa: N801 (PyTorch's name)
         self._recording_now = False
         if keep:
             times = self._timer.resolve() if self._timer is not None else []
-            self._result = Recording(recording, times, self._overhead_ns)
+            self._result = Recording(recording, times, self._calibrate)
 
     def _open_step_scope(self) -> None:
         if self._schedule is not None and self._recording_now:
@@ -316,7 +313,15 @@ class profile:  # noqa: N801 (PyTorch's name)
         """Memory the recorded events take (the C buffer)."""
         return self._results("recorded_bytes").nbytes
 
-
-def _calibrate() -> float:
-    """Estimates the profiler's cost per recorded op, in ns, by recording dummy ops."""
-    return float(_engine.profiler_calibrate(_CALIBRATION_EVENTS))
+    def _calibrate(self) -> float:
+        """Estimates the profiler's cost per recorded op, in ns, by recording dummy ops with
+        this profiler's settings (in a scratch recording; only while no profiler runs)."""
+        if _active:
+            return float("nan")
+        previous = _engine.set_watch_flags((_engine.watch_flags() & ~_PROFILE_BITS) | self._flags)
+        _engine.profiler_start()
+        try:
+            return float(_engine.profiler_calibrate(_CALIBRATION_EVENTS))
+        finally:
+            _engine.set_watch_flags(previous)
+            _engine.profiler_take()

@@ -6,8 +6,10 @@ grouping and sums are vectorised and Python objects are made only for what is pr
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,26 +84,47 @@ class Recording:
     """The events of one profiled run (or one active cycle of a schedule)."""
 
     def __init__(
-        self, recording: Any, device_times: list[tuple[float, float]], overhead_ns: float
+        self,
+        recording: Any,
+        device_times: list[tuple[float, float]],
+        calibrate: Callable[[], float],
     ) -> None:
-        self.array = numpy.frombuffer(recording.raw(), dtype=EVENT_DTYPE)
+        # Nothing is converted until the results are read: stopping a profile stays cheap.
         self.nbytes = recording.nbytes
         self._recording = recording
         self.device_times = device_times  # per gpu index: (offset from the first, duration) ns
-        self.overhead_ns = overhead_ns  # estimated cost of recording one event
+        self._calibrate = calibrate  # estimates the cost of recording one event, in ns
+        self._overhead_ns: float | None = None
+
+    @functools.cached_property
+    def array(self) -> Any:
+        """The events as a NumPy structured array (fields: EVENT_FIELDS)."""
+        return numpy.frombuffer(self._recording.raw(), dtype=EVENT_DTYPE)
+
+    @functools.cached_property
+    def end(self) -> Any:
+        """End times, with scopes still open at the stop ending at the last event's end."""
+        end = self.array["end_ns"].copy()
+        still_open = end == 0
+        if still_open.any():
+            end[still_open] = end.max()
+        return end
+
+    @functools.cached_property
+    def duration(self) -> Any:
+        return self.end - self.array["start_ns"]
+
+    @functools.cached_property
+    def self_time(self) -> Any:
+        """Durations less those of the events directly inside (for scopes)."""
         table = self.array
-        self.end = table["end_ns"].copy()
-        open_scopes = self.end == 0  # a scope still open when recording stopped
-        if open_scopes.any():
-            self.end[open_scopes] = table["end_ns"].max() if len(table) else 0
-        self.duration = self.end - table["start_ns"]
         children = numpy.zeros(len(table), dtype=numpy.int64)
         nested = table["parent"] >= 0
         if nested.any():
             children = numpy.bincount(
                 table["parent"][nested], weights=self.duration[nested], minlength=len(table)
             ).astype(numpy.int64)
-        self.self_time = self.duration - children
+        return self.duration - children
 
     def name(self, ident: int) -> str | None:
         return None if ident < 0 else self._recording.name(int(ident))  # type: ignore[no-any-return]
@@ -278,13 +301,15 @@ class Recording:
         backward = int((table["kind"] == _engine.EVENT_BACKWARD).sum())
         wall = self.wall_ns()
         op_time = int(self.duration[is_op].sum())
-        overhead = ops * self.overhead_ns
+        if self._overhead_ns is None:
+            self._overhead_ns = self._calibrate()
+        overhead = ops * self._overhead_ns
         rate = ops / (wall / 1e9) if wall else 0.0
         return (
             f"{ops} ops ({ops - backward} forward, {backward} backward) and "
             f"{len(table) - ops} scopes in {wall / 1e6:.3f} ms: {rate:,.0f} ops/s; ops take "
             f"{_share(op_time, wall)} of the wall time; recording cost ~{_share(overhead, wall)} "
-            f"({self.overhead_ns:.0f} ns per op; {self.nbytes / 1e6:.2f} MB of events)"
+            f"({self._overhead_ns:.0f} ns per op; {self.nbytes / 1e6:.2f} MB of events)"
         )
 
 

@@ -103,7 +103,16 @@ cdef int _intern(object key, object text) except -1:
     return ident
 
 
-cdef int _intern_shapes(tuple items) except -1:
+cdef inline int _op_name_id(type op_type) except -1:
+    found = _name_ids.get(op_type)
+    if found is not None:
+        return <int>found
+    return _intern(op_type, op_type.__name__)
+
+
+cdef int _intern_shapes(object items) except -1:
+    if type(items) is not tuple:
+        items = (items,)
     parts = []
     for item in items:
         if isinstance(item, TensorCore):
@@ -148,12 +157,13 @@ cdef inline long long profiler_clock_now() noexcept nogil:
     return autocompyute_clock_ns()
 
 
-cdef int profiler_mark_start(ProfileMark* mark, object xp, tuple inputs) except -1:
+cdef int profiler_mark_start(ProfileMark* mark, object xp, object inputs) except -1:
     """Notes the start of an op in `mark`: call it only when `_engine_watch` is non-zero.
 
     Fills the start time, the enclosing scope, and, where asked for, the input shapes, the
     user's source line (with_stack, anomaly mode) and a CUDA start event (for non-NumPy `xp`).
-    `inputs` are the op's inputs (tensors, arrays or constants), or its incoming gradient.
+    `inputs` are the op's inputs (a tuple of tensors, arrays or constants), or its incoming
+    gradient (one array); they are only looked at for record_shapes.
     """
     cdef int watch = _engine_watch
     mark.scope = _open_scope_name
@@ -178,7 +188,7 @@ cdef inline Py_ssize_t _nbytes_of(object outputs):
     return outputs.nbytes if hasattr(outputs, "nbytes") else 0
 
 
-cdef int profiler_record_op(object op_type, int kind, ProfileMark* mark,
+cdef int profiler_record_op(type op_type, int kind, ProfileMark* mark,
                             object outputs) except -1:
     """Appends one op event to the profiler's buffer (the single recording function).
 
@@ -191,7 +201,7 @@ cdef int profiler_record_op(object op_type, int kind, ProfileMark* mark,
     cdef int watch = _engine_watch
     if not (watch & _WATCH_PROFILE) or mark.start_ns == 0:
         return 0
-    cdef int name = _intern(op_type, op_type.__name__)
+    cdef int name = _op_name_id(op_type)
     cdef ProfileEvent* event = _new_event()
     event.start_ns = mark.start_ns
     event.end_ns = end_ns
@@ -260,7 +270,7 @@ cdef int _watch_backward_start(OpNode node, ProfileMark* mark, object grad) exce
 
     The event belongs to the scope (and source line) where the op was created, when known.
     """
-    profiler_mark_start(mark, node.xp, (grad,))
+    profiler_mark_start(mark, node.xp, grad)
     if node.profile_mark.start_ns != 0:
         mark.scope = node.profile_mark.scope
         mark.source = node.profile_mark.source
