@@ -6,7 +6,9 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["autocompyute._engine", "autocompyute._recurrent"])
+@pytest.mark.parametrize(
+    "module", ["autocompyute._engine", "autocompyute._recurrent", "autocompyute._kernels"]
+)
 def test_stub_matches_compiled_module(module, tmp_path):
     pytest.importorskip("mypy.stubtest")
     result = subprocess.run(

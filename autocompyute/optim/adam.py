@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from autocompyute import kernels
 from autocompyute.optim.optimizer import (
     Optimizer,
     add_weight_decay,
@@ -81,6 +82,9 @@ class Adam(Optimizer):
         first_weight, second_weight = 1 - beta1, 1 - beta2
         corrected_step = -1  # the step count the two factors below were computed for
         step_factor = correction = 0.0
+        # parameters for the compiled kernel, all updated in one call after the loop:
+        # (params, grads, exp_avgs, exp_avg_sqs, steps)
+        batch: tuple[list[Any], ...] = ([], [], [], [], [])
         for grad, state, (data, xp, scratch, other) in self._with_grads(group):
             if not state:
                 state["step"] = 0
@@ -89,6 +93,11 @@ class Adam(Optimizer):
                 if amsgrad:
                     state["max_exp_avg_sq"] = xp.zeros_like(data)
             step = state["step"] = state["step"] + 1
+            if not amsgrad and _compiled_update(data, grad, state):
+                entry = (data, grad, state["exp_avg"], state["exp_avg_sq"], step)
+                for items, item in zip(batch, entry):
+                    items.append(item)
+                continue
             if step != corrected_step:
                 corrected_step = step
                 step_factor = -lr / (1 - beta1**step)
@@ -119,6 +128,22 @@ class Adam(Optimizer):
             xp.multiply(exp_avg, step_factor, out=other)
             other /= denominator
             data += other
+        if batch[0]:
+            kernels.adam_update(
+                *batch,
+                lr=lr,
+                beta1=beta1,
+                beta2=beta2,
+                eps=eps,
+                weight_decay=weight_decay,
+                decoupled=decoupled,
+            )
+
+
+def _compiled_update(data: Any, grad: Any, state: dict[str, Any]) -> bool:
+    """Whether the compiled kernel can update this parameter in place."""
+    arrays = (data, state["exp_avg"], state["exp_avg_sq"])
+    return kernels.compiled(data, grad) and all(array.flags.c_contiguous for array in arrays)
 
 
 class AdamW(Adam):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from autocompyute import kernels
 from autocompyute.autograd.op import Op
 from autocompyute.nn.functional import softmax_kernels
 from autocompyute.ops.promotion import float_operand
@@ -45,6 +46,10 @@ class CrossEntropyLossOp(Op):
         shape: tuple[int, ...],
         all_valid: bool = False,
     ) -> Any:
+        if kernels.compiled(logits) and type(targets) is type(logits):
+            loss, grad_logits = kernels.cross_entropy(logits, targets, ignore_index, smoothing)
+            self.save_for_backward(grad_logits)
+            return loss
         xp = self.xp
         n_classes = logits.shape[-1]
         rows = logits.reshape(-1, n_classes)
@@ -72,6 +77,8 @@ class CrossEntropyLossOp(Op):
         return loss.astype(logits.dtype, copy=False)
 
     def backward(self, grad: Any) -> tuple[Any, None]:
+        if len(self.saved) == 1:  # the compiled forward saved d loss / d logits
+            return self.saved[0] * grad, None
         probs, row_index, safe_targets, valid, count = self.saved
         smoothing = self.kwargs["smoothing"]
         # d loss / d logits = softmax - target distribution, for each non-ignored item.

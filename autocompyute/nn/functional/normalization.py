@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from autocompyute import kernels
 from autocompyute.autograd.op import Op
 from autocompyute.tensor import Tensor
 
@@ -36,6 +37,11 @@ class LayerNormOp(Op):
     """Normalizes over the last `n_dims` dims, then scales by w and shifts by b (both optional)."""
 
     def forward(self, x: Any, w: Any, b: Any, *, n_dims: int, eps: float) -> Any:
+        if kernels.compiled(x, w, b):
+            out, rows, mean, inv_std = kernels.layer_norm(x, w, b, n_dims, eps)
+            # the compiled backward recomputes the normalized rows from x, mean and inv_std
+            self.save_for_backward(rows, mean, inv_std, w)
+            return out
         axes = tuple(range(x.ndim - n_dims, x.ndim))
         normed, inv_std, _, _ = _normalize(x, axes, eps, self.xp)
         self.save_for_backward(normed, inv_std, w)
@@ -48,6 +54,11 @@ class LayerNormOp(Op):
         return out
 
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
+        if len(self.saved) == 4:  # saved by the compiled forward
+            rows, mean, inv_std, w = self.saved
+            param_shape = grad.shape[grad.ndim - self.kwargs["n_dims"]:]
+            return kernels.layer_norm_backward(rows, mean, inv_std, w, grad, self.needs_grad,
+                                               param_shape)
         normed, inv_std, w = self.saved
         needs_grad = self.needs_grad
         n_dims = self.kwargs["n_dims"]

@@ -2,12 +2,15 @@
 
 Every function shifts by the maximum along `axis` first, so that exp() stays finite for huge
 inputs, and works through `xp` (NumPy or CuPy). `overwrite=True` lets a function compute in
-the buffer of its array argument, for callers that own it.
+the buffer of its array argument, for callers that own it. Along the last axis of NumPy float
+arrays they run the compiled kernels of `autocompyute.kernels` (the xp code is the reference).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from autocompyute import kernels
 
 __all__ = [
     "log_softmax",
@@ -26,8 +29,14 @@ def _shifted(x: Any, axis: int, overwrite: bool) -> Any:
     return x - x.max(axis=axis, keepdims=True)
 
 
+def _last(axis: int, x: Any) -> bool:
+    return axis in (-1, x.ndim - 1)
+
+
 def softmax(xp: Any, x: Any, axis: int, overwrite: bool = False) -> Any:
     """exp(x) / sum(exp(x)) along `axis`."""
+    if _last(axis, x) and kernels.compiled(x):
+        return kernels.softmax(x, out=x if overwrite else None)
     out = _shifted(x, axis, overwrite)
     xp.exp(out, out=out)
     out /= out.sum(axis=axis, keepdims=True)
@@ -36,6 +45,8 @@ def softmax(xp: Any, x: Any, axis: int, overwrite: bool = False) -> Any:
 
 def softmax_backward(grad: Any, out: Any, axis: int, overwrite: bool = False) -> Any:
     """The gradient w.r.t. softmax's input, `out * (grad - sum(grad * out))`, from its output."""
+    if _last(axis, out) and kernels.compiled(out, grad):
+        return kernels.softmax_backward(out, grad, result=grad if overwrite else None)
     dot = (grad * out).sum(axis=axis, keepdims=True)
     if overwrite:
         grad -= dot
@@ -47,6 +58,8 @@ def softmax_backward(grad: Any, out: Any, axis: int, overwrite: bool = False) ->
 
 def log_softmax(xp: Any, x: Any, axis: int) -> Any:
     """x - log(sum(exp(x))) along `axis`."""
+    if _last(axis, x) and kernels.compiled(x):
+        return kernels.softmax(x, log=True)
     out = _shifted(x, axis, False)
     out -= xp.log(xp.exp(out).sum(axis=axis, keepdims=True))
     return out
@@ -54,6 +67,8 @@ def log_softmax(xp: Any, x: Any, axis: int) -> Any:
 
 def log_softmax_backward(xp: Any, grad: Any, out: Any, axis: int) -> Any:
     """The gradient w.r.t. log-softmax's input, `grad - exp(out) * sum(grad)`, from its output."""
+    if _last(axis, out) and kernels.compiled(out, grad):
+        return kernels.log_softmax_backward(out, grad)
     probabilities = xp.exp(out)
     probabilities *= grad.sum(axis=axis, keepdims=True)
     return grad - probabilities
