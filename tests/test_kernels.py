@@ -330,8 +330,8 @@ def test_adam_paths_agree_bit_for_bit_and_skip_strided_params():
     for reference in (False, True):
         with kernels.reference_kernels(reference):
             rng = numpy.random.default_rng(0)
-            contiguous = ac.tensor(rng.normal(size=(4, 3)), req_grad=True)
-            transposed = ac.tensor(rng.normal(size=(3, 4)), req_grad=True)
+            contiguous = ac.tensor(rng.normal(size=(4, 3)), dtype="float32", req_grad=True)
+            transposed = ac.tensor(rng.normal(size=(3, 4)), dtype="float32", req_grad=True)
             transposed.data = transposed.data.T  # updated by the reference loop
             optimizer = AdamW([contiguous, transposed], lr=0.1)
             for _ in range(3):

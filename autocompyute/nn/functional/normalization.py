@@ -56,9 +56,10 @@ class LayerNormOp(Op):
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
         if len(self.saved) == 4:  # saved by the compiled forward
             rows, mean, inv_std, w = self.saved
-            param_shape = grad.shape[grad.ndim - self.kwargs["n_dims"]:]
-            return kernels.layer_norm_backward(rows, mean, inv_std, w, grad, self.needs_grad,
-                                               param_shape)
+            param_shape = grad.shape[grad.ndim - self.kwargs["n_dims"] :]
+            return kernels.layer_norm_backward(
+                rows, mean, inv_std, w, grad, self.needs_grad, param_shape
+            )
         normed, inv_std, w = self.saved
         needs_grad = self.needs_grad
         n_dims = self.kwargs["n_dims"]
