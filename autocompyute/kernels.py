@@ -18,6 +18,7 @@ Tensor([0.5000, 0.5000], dtype=float32, device=cpu)
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -93,8 +94,9 @@ def _contiguous(array: Any, dtype: Any) -> Any:
 
 
 def _rows(array: Any, cols: int) -> Any:
-    """A C-contiguous (rows, cols) view (or copy) of `array`."""
-    return numpy.ascontiguousarray(array).reshape(-1, cols)
+    """A C-contiguous (rows, cols) view (or copy) of `array` (cols divides its size)."""
+    rows = array.size // cols if cols else math.prod(array.shape[:-1])
+    return numpy.ascontiguousarray(array).reshape(rows, cols)
 
 
 def gelu(x: Any, approximate: str = "tanh") -> Any:
@@ -120,8 +122,8 @@ def layer_norm(x: Any, w: Any, b: Any, n_dims: int, eps: float) -> tuple[Any, An
     Returns `(out, rows, mean, inv_std)`: the output shaped like `x`, the contiguous input as
     (N, D) rows and each row's mean and 1 / sqrt(var + eps), as layer_norm_backward takes them.
     """
-    cols = int(numpy.prod(x.shape[x.ndim - n_dims :], dtype=numpy.int64))
-    rows = _rows(x, cols)
+    leading, trailing = x.shape[: x.ndim - n_dims], x.shape[x.ndim - n_dims :]
+    rows = numpy.ascontiguousarray(x).reshape(math.prod(leading), math.prod(trailing))
     out = numpy.empty_like(rows)
     mean = numpy.empty(rows.shape[0], dtype=x.dtype)
     inv_std = numpy.empty(rows.shape[0], dtype=x.dtype)

@@ -48,7 +48,7 @@ class CrossEntropyLossOp(Op):
     ) -> Any:
         if kernels.compiled(logits) and type(targets) is type(logits):
             loss, grad_logits = kernels.cross_entropy(logits, targets, ignore_index, smoothing)
-            self.save_for_backward(grad_logits)
+            self.save_for_backward(grad_logits, targets)
             return loss
         xp = self.xp
         n_classes = logits.shape[-1]
@@ -77,8 +77,12 @@ class CrossEntropyLossOp(Op):
         return loss.astype(logits.dtype, copy=False)
 
     def backward(self, grad: Any) -> tuple[Any, None]:
-        if len(self.saved) == 1:  # the compiled forward saved d loss / d logits
-            return self.saved[0] * grad, None
+        if len(self.saved) == 2:  # the compiled forward saved d loss / d logits
+            grad_logits, targets = self.saved
+            result = grad_logits * grad
+            if not self.xp.isfinite(grad):  # ignored items still get 0, as in PyTorch
+                result[targets == self.kwargs["ignore_index"]] = 0
+            return result, None
         probs, row_index, safe_targets, valid, count = self.saved
         smoothing = self.kwargs["smoothing"]
         # d loss / d logits = softmax - target distribution, for each non-ignored item.
