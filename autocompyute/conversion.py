@@ -21,6 +21,8 @@ def to_array(data: Any, dtype: Any = None, device: DeviceLike | None = None) -> 
     """
     if isinstance(data, TensorCore):
         data = data.data
+    if isinstance(data, numpy.generic):  # a NumPy scalar keeps its dtype, as an array would
+        data = numpy.asarray(data)
     target_dtype = None if dtype is None else to_dtype(dtype)
     if device is None:
         target_device = device_of(data) if _is_array(data) else get_device(None)
@@ -38,12 +40,45 @@ def to_array(data: Any, dtype: Any = None, device: DeviceLike | None = None) -> 
         else:
             raise TypeError(f"tensor: unsupported dtype {array.dtype}")
         return xp.asarray(array)
-    array = numpy.asarray(data)
+    try:
+        array = numpy.asarray(data)
+    except ValueError:
+        raise ValueError(f"tensor: {_ragged(data)}") from None
+    if array.dtype.kind in "USa":
+        raise TypeError(
+            f"tensor: cannot make a tensor from strings or bytes (got {_describe(data)}); "
+            f"only numbers and booleans can be tensor elements"
+        )
     if array.dtype == object:
         raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
     if target_dtype is None:
         target_dtype = dtype_for_data(array.dtype)
     return xp.asarray(array, dtype=target_dtype)
+
+
+def _ragged(data: Any) -> str:
+    """Names where nested sequences stop being rectangular, e.g. for [[1, 2], [3]]."""
+    level = [data]
+    for depth in range(64):
+        sequences = [item for item in level if isinstance(item, list | tuple)]
+        if not sequences:
+            break
+        if len(sequences) != len(level):
+            return f"nested sequences mix numbers and sequences at dim {depth}"
+        lengths = [len(item) for item in sequences]
+        other = next((length for length in lengths if length != lengths[0]), None)
+        if other is not None:
+            return (
+                f"nested sequences are ragged: expected sequences of length {lengths[0]} at dim "
+                f"{depth} (got {other})"
+            )
+        level = [inner for item in sequences for inner in item]
+    return "data is not a rectangular nested sequence of numbers"
+
+
+def _describe(data: Any) -> str:
+    text = repr(data)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _is_array(data: Any) -> bool:

@@ -26,8 +26,11 @@ through host copies.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import socket
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -81,10 +84,16 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
 
 
 def _write_atomically(path: str, write: Callable[[str], None]) -> None:
-    """Runs `write(temporary)` beside `path`, fsyncs the result and renames it over `path`."""
+    """Runs `write(temporary)` beside `path`, fsyncs the result and renames it over `path`.
+
+    The temporary file is named `.NAME.HOST-PID.XXXXXXXX.tmp`; those a killed save left behind
+    for this `path` are removed first (only ones written on this host by a process that is gone).
+    """
     directory = os.path.dirname(os.path.abspath(path))
+    name = os.path.basename(path)
+    _remove_stale_temporaries(directory, name)
     descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory
+        prefix=f".{name}.{_host_tag()}-{os.getpid()}.", suffix=".tmp", dir=directory
     )
     os.close(descriptor)
     try:
@@ -98,6 +107,48 @@ def _write_atomically(path: str, write: Callable[[str], None]) -> None:
             os.remove(temporary)
         raise
     _fsync_directory(directory)
+
+
+def _host_tag() -> str:
+    """This host's name as it appears in temporary file names (dots and dashes dropped)."""
+    return re.sub(r"[^A-Za-z0-9_]", "", socket.gethostname())[:32] or "host"
+
+
+def _remove_stale_temporaries(directory: str, name: str) -> None:
+    """Deletes temporary files of earlier saves to `name` whose writing process has died.
+
+    Only files of exactly our naming pattern for this name, written on this host (the process id
+    means nothing on another host sharing the directory), by a process id that no longer exists.
+    Another live process's (or this process's) save in progress is never touched.
+    """
+    if os.name != "posix":  # no harmless liveness probe for a process id elsewhere
+        return
+    pattern = re.compile(
+        rf"\.{re.escape(name)}\.{re.escape(_host_tag())}-(\d+)\.[A-Za-z0-9_]{{8}}\.tmp"
+    )
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry)
+        if match is None or _process_exists(int(match.group(1))):
+            continue
+        # Removed meanwhile, or not ours to remove: leave it.
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(directory, entry))
+
+
+def _process_exists(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # it exists (owned by someone else), or we cannot tell: keep the file
+    return True
 
 
 def _file_mode(path: str) -> int:

@@ -5,6 +5,15 @@ import pytest
 import autocompyute as ac
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fuzz-cases",
+        type=int,
+        default=None,
+        help="cases of tests/test_fuzz.py (default 300, or $AUTOCOMPYUTE_FUZZ_CASES)",
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     if ac.cuda_available():
         return
