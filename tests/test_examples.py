@@ -1,6 +1,7 @@
 """Runs every example script in --smoke mode, in-process and without any network."""
 
 import importlib
+import json
 import math
 from pathlib import Path
 
@@ -125,3 +126,15 @@ def test_transformer_causal_mask_hides_the_future(load_example):
     # Changing positions 3.. must not change the predictions made at positions 0..2.
     np.testing.assert_allclose(before[0, :3], after[0, :3], rtol=1e-5, atol=1e-6)
     assert not np.allclose(before[0, 3:], after[0, 3:])
+
+
+def test_profile_transformer(load_example, capsys, tmp_path):
+    trace = tmp_path / "trace.json"
+    prof = load_example("profile_transformer").main(
+        ["--smoke", "--data-dir", str(tmp_path), "--trace-path", str(trace)]
+    )
+    out = capsys.readouterr().out
+    assert "Self %" in out and "Chrome trace written" in out
+    steps = {e.name for e in prof.events() if e.name.startswith("ProfilerStep#")}
+    assert steps == {"ProfilerStep#2", "ProfilerStep#3", "ProfilerStep#4"}
+    assert json.loads(trace.read_text())["traceEvents"]

@@ -113,20 +113,26 @@ cdef inline int _op_name_id(type op_type) except -1:
 cdef int _intern_shapes(object items) except -1:
     if type(items) is not tuple:
         items = (items,)
+    # The key holds shapes and dtype objects; the text is made once per distinct key.
     parts = []
     for item in items:
         if isinstance(item, TensorCore):
             item = (<TensorCore>item)._data
-        if hasattr(item, "shape") and hasattr(item, "dtype"):
-            parts.append((tuple(item.shape), str(item.dtype)))
-        elif item is None or isinstance(item, (bool, int, float)):
-            parts.append(((), type(item).__name__))
-    key = tuple(parts)
+        if type(item) is _numpy_ndarray or (hasattr(item, "shape") and hasattr(item, "dtype")):
+            parts.append(item.shape)
+            parts.append(item.dtype)
+        elif item is None or type(item) is bool or type(item) is int or type(item) is float:
+            parts.append(())
+            parts.append(type(item))
+    key = ("shapes", *parts)
     found = _name_ids.get(key)
     if found is not None:
         return <int>found
-    text = ", ".join(f"{list(shape)} {dtype}" for shape, dtype in parts)
-    return _intern(key, text)
+    words = []
+    for i in range(0, len(parts), 2):
+        kind = parts[i + 1]
+        words.append(f"{list(parts[i])} {kind.__name__ if isinstance(kind, type) else kind}")
+    return _intern(key, ", ".join(words))
 
 
 cdef int _intern_source() except -1:
