@@ -27,12 +27,17 @@ from autocompyute.ops import (
     binary,
     cast,
     comparison,
+    creation,
     indexing,
     inplace,
     linalg,
     logical,
     movement,
     reduce,
+    sampling,
+    scan,
+    shapes,
+    sorting,
     unary,
 )
 from autocompyute.ops.promotion import as_tensor
@@ -114,10 +119,20 @@ class Tensor(_engine.TensorCore):
         """The number of dims."""
         return self.data.ndim
 
-    @property
-    def size(self) -> int:
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (a tuple), or the size of one dim (PyTorch's form; the original's `.size`
+        property, the number of elements, is `numel()` now)."""
+        return shapes.size_of(self.data.shape, dim)
+
+    def numel(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return int(self.data.size)
+
+    nelement = numel
+
+    def dim(self) -> int:
+        """The number of dims (as `ndim`)."""
+        return int(self.data.ndim)
 
     @property
     def device(self) -> Device:
@@ -239,12 +254,13 @@ class Tensor(_engine.TensorCore):
             array = array.astype(dtype, copy=False)
         return array.copy() if copy else array
 
-    def to(self, device: DeviceLike) -> Tensor:
-        """Returns this tensor on `device` (itself when it is already there).
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """This tensor on another device and/or with another dtype (itself when nothing changes).
 
-        Gradients flow back across devices.
+        Takes a device, a dtype, both, or a tensor to match (`device=`, `dtype=` too).
+        Gradients flow back across devices and float casts.
         """
-        return cast.to_device(self, device)
+        return cast.to(self, *args, **kwargs)
 
     def cpu(self) -> Tensor:
         """Returns this tensor on the CPU."""
@@ -341,13 +357,25 @@ class Tensor(_engine.TensorCore):
 
     __rxor__ = __xor__
 
-    def any(self) -> bool:
-        """Whether any element is nonzero."""
-        return bool(self.data.any())
+    def any(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Whether any element is nonzero (over `dim`): a bool tensor."""
+        return logical.any(self, dim, keepdim)
 
-    def all(self) -> bool:
-        """Whether every element is nonzero."""
-        return bool(self.data.all())
+    def all(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Whether every element is nonzero (over `dim`): a bool tensor."""
+        return logical.all(self, dim, keepdim)
+
+    def isnan(self) -> Tensor:
+        """Elementwise: is the value NaN."""
+        return comparison.isnan(self)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, **kwargs: Any) -> bool:
+        """Whether every element is close to `other`'s."""
+        return comparison.allclose(self, other, rtol, atol, **kwargs)
+
+    def equal(self, other: Tensor) -> bool:
+        """Whether `other` has the same shape and elements."""
+        return comparison.equal(self, other)
 
     # ------------------------------------------------------------------ unary
 
@@ -369,45 +397,88 @@ class Tensor(_engine.TensorCore):
 
     # ------------------------------------------------------------------ reductions
 
-    def sum(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over `dim` (int, tuple or None for all dims)."""
-        return reduce.sum(self, dim, keepdims)
+    def sum(self, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Tensor:
+        """Sum over `dim` (int, tuple or None for all dims); `keepdims=` and `dtype=` too."""
+        return reduce.sum(self, dim, keepdim, **kwargs)
 
-    def mean(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    def mean(self, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Tensor:
         """Mean over `dim` (int, tuple or None for all dims)."""
-        return reduce.mean(self, dim, keepdims)
+        return reduce.mean(self, dim, keepdim, **kwargs)
 
     def var(
-        self, dim: int | Sequence[int] | None = None, ddof: int = 1, keepdims: bool = False
+        self, dim: Any = None, ddof: Any = None, keepdim: bool = False, **kwargs: Any
     ) -> Tensor:
-        """Variance over `dim` with `ddof` delta degrees of freedom (1: unbiased)."""
-        return reduce.var(self, dim, ddof, keepdims)
+        """Variance over `dim` (`correction=`/`unbiased=` as in PyTorch, or `ddof`; default 1)."""
+        return reduce.var(self, dim, ddof, keepdim, **kwargs)
 
     def std(
-        self, dim: int | Sequence[int] | None = None, ddof: int = 1, keepdims: bool = False
+        self, dim: Any = None, ddof: Any = None, keepdim: bool = False, **kwargs: Any
     ) -> Tensor:
-        """Standard deviation over `dim` with `ddof` delta degrees of freedom."""
-        return reduce.std(self, dim, ddof, keepdims)
+        """Standard deviation over `dim` (arguments as for `var`)."""
+        return reduce.std(self, dim, ddof, keepdim, **kwargs)
 
-    def max(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum over `dim`; tied maxima share the gradient evenly."""
-        return reduce.max(self, dim, keepdims)
+    def max(self, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:
+        """Maximum: of all elements; (values, indices) along an int `dim`; elementwise with a
+        tensor. Tied maxima share the gradient evenly."""
+        return reduce.max(self, dim, keepdim, **kwargs)
 
-    def min(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Minimum over `dim`; tied minima share the gradient evenly."""
-        return reduce.min(self, dim, keepdims)
+    def min(self, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:
+        """Minimum (see `max`)."""
+        return reduce.min(self, dim, keepdim, **kwargs)
 
-    def argmax(self, dim: int | None = None, keepdims: bool = False) -> Tensor:
+    def amax(self, dim: Any = (), keepdim: bool = False, **kwargs: Any) -> Tensor:
+        """Maximum over `dim` (int or tuple; all dims by default), without indices."""
+        return reduce.amax(self, dim, keepdim, **kwargs)
+
+    def amin(self, dim: Any = (), keepdim: bool = False, **kwargs: Any) -> Tensor:
+        """Minimum over `dim` (int or tuple; all dims by default), without indices."""
+        return reduce.amin(self, dim, keepdim, **kwargs)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False, **kwargs: Any) -> Tensor:
         """Index of the maximum over `dim` (flattened when None); no gradient."""
-        return reduce.argmax(self, dim, keepdims)
+        return reduce.argmax(self, dim, keepdim, **kwargs)
 
-    def argmin(self, dim: int | None = None, keepdims: bool = False) -> Tensor:
+    def argmin(self, dim: int | None = None, keepdim: bool = False, **kwargs: Any) -> Tensor:
         """Index of the minimum over `dim` (flattened when None); no gradient."""
-        return reduce.argmin(self, dim, keepdims)
+        return reduce.argmin(self, dim, keepdim, **kwargs)
 
-    def logsumexp(self, dim: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    def logsumexp(self, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Tensor:
         """log(sum(exp(x))) over `dim`, computed stably."""
-        return reduce.logsumexp(self, dim, keepdims)
+        return reduce.logsumexp(self, dim, keepdim, **kwargs)
+
+    def cumsum(self, dim: int, dtype: Any = None) -> Tensor:
+        """Running sum along `dim`."""
+        return scan.cumsum(self, dim, dtype)
+
+    def cumprod(self, dim: int, dtype: Any = None) -> Tensor:
+        """Running product along `dim`."""
+        return scan.cumprod(self, dim, dtype)
+
+    # ------------------------------------------------------------------ sorting and selection
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        """Sorted values and their indices along `dim`: (values, indices)."""
+        return sorting.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """The indices that sort along `dim`."""
+        return sorting.argsort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        """The k largest (or smallest) elements along `dim`: (values, indices)."""
+        return sorting.topk(self, k, dim, largest, sorted)
+
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        """Elements picked along `dim` at the positions in `index` (torch.gather)."""
+        return sorting.gather(self, dim, index)
+
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
+        """The slices along `dim` at the positions in the 1-D `index`."""
+        return sorting.index_select(self, dim, index)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, **kwargs: Any) -> Tensor:
+        """Category indices drawn with probabilities proportional to this tensor's rows."""
+        return sampling.multinomial(self, num_samples, replacement, **kwargs)
 
     # ------------------------------------------------------------------ movement
 
@@ -436,6 +507,36 @@ class Tensor(_engine.TensorCore):
     def expand(self, *shape: Any) -> Tensor:
         """Broadcasts the tensor to `shape` (-1 keeps a dim); no copy."""
         return movement.expand(self, *shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """This tensor with `other`'s shape."""
+        return movement.view(self, other.shape)
+
+    reshape_as = view_as
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """This tensor broadcast to `other`'s shape."""
+        return movement.expand(self, other.shape)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (0-D and 1-D tensors are returned as they are)."""
+        return movement.transpose(self)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """Rolls the elements by `shifts` along `dims` (wrapping around)."""
+        return movement.roll(self, shifts, dims)
+
+    def clone(self) -> Tensor:
+        """A copy in new memory; gradients flow back to this tensor."""
+        return movement.clone(self)
+
+    def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
+        """Splits into `chunks` pieces of equal size along `dim` (the last may be smaller)."""
+        return indexing.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along `dim`."""
+        return indexing.unbind(self, dim)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merges dims `start_dim`..`end_dim` into one."""
@@ -597,6 +698,36 @@ class Tensor(_engine.TensorCore):
     def int(self) -> Tensor:
         """Cast to int32."""
         return self.as_type("int32")
+
+    def bool(self) -> Tensor:
+        """Cast to bool."""
+        return self.as_type("bool")
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """Cast to `other`'s dtype."""
+        return cast.type_as(self, other)
+
+    # ------------------------------------------------------------------ new tensors like this one
+
+    def new_zeros(self, *size: Any, **kwargs: Any) -> Tensor:
+        """Zeros of `size` with this tensor's dtype and device (unless `dtype=`/`device=`)."""
+        return creation.new_zeros(self, *size, **kwargs)
+
+    def new_ones(self, *size: Any, **kwargs: Any) -> Tensor:
+        """Ones of `size` with this tensor's dtype and device."""
+        return creation.new_ones(self, *size, **kwargs)
+
+    def new_empty(self, *size: Any, **kwargs: Any) -> Tensor:
+        """An uninitialised tensor of `size` with this tensor's dtype and device."""
+        return creation.new_empty(self, *size, **kwargs)
+
+    def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> Tensor:
+        """`fill_value` everywhere in `size`, with this tensor's dtype and device."""
+        return creation.new_full(self, size, fill_value, **kwargs)
+
+    def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
+        """A copy of `data` with this tensor's dtype and device."""
+        return creation.new_tensor(self, data, **kwargs)
 
     def long(self) -> Tensor:
         """Cast to int64."""

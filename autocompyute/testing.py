@@ -14,7 +14,13 @@ from autocompyute.autograd.gradcheck import gradcheck, numerical_grads, to_numpy
 from autocompyute.backend import move_array
 from autocompyute.tensor import Tensor
 
-__all__ = ["assert_matches_torch", "gradcheck", "numerical_grads", "reference_ops"]
+__all__ = [
+    "assert_matches_torch",
+    "assert_program_matches_torch",
+    "gradcheck",
+    "numerical_grads",
+    "reference_ops",
+]
 
 
 def assert_matches_torch(
@@ -68,7 +74,7 @@ def assert_matches_torch(
         to_numpy(out.data), expected_values, rtol=rtol, atol=atol, err_msg="output"
     )
     if upstream is None:
-        grad = numpy.linspace(-1, 1, out.size, dtype=out.dtype).reshape(out.shape)
+        grad = numpy.linspace(-1, 1, out.numel(), dtype=out.dtype).reshape(out.shape)
     else:
         grad = upstream(out.shape)
     out.backward(move_array(grad, out.device))
@@ -109,3 +115,44 @@ def reference_ops() -> Iterator[None]:
         yield
     finally:
         _engine.set_builtin_ops_enabled(previous)
+
+
+def assert_program_matches_torch(
+    program: Callable[..., Any],
+    *arrays: numpy.ndarray,
+    dtypes: Sequence[tuple[str, float]] = (("float32", 1e-5), ("float64", 1e-12)),
+) -> None:
+    """Runs `program(lib, *inputs)` with lib = autocompyute and lib = torch and compares them.
+
+    The same program text runs on both libraries (it may use `lib.` functions and tensor
+    methods). For each (dtype, tolerance), the inputs are made from `arrays` with gradients
+    required; the outputs must agree in dtype, shape and values, and after backpropagating the
+    same random weighting of the output, so must every input's gradient.
+
+    Example (with PyTorch installed)::
+
+        assert_program_matches_torch(lambda lib, x: lib.tanh(x).cumsum(0), numpy.ones(3))
+    """
+    torch: Any = importlib.import_module("torch")
+    for dtype, tol in dtypes:
+        torch_dtype = getattr(torch, dtype)
+        ours = [Tensor(a, dtype=dtype, req_grad=True) for a in arrays]
+        theirs = [torch.tensor(a, dtype=torch_dtype, requires_grad=True) for a in arrays]
+        got = program(importlib.import_module("autocompyute"), *ours)
+        expected = program(torch, *theirs)
+        assert str(got.dtype) == dtype, f"output dtype {got.dtype}, expected {dtype}"
+        assert got.shape == tuple(expected.shape), (
+            f"output shape {got.shape}, PyTorch's {tuple(expected.shape)}"
+        )
+        numpy.testing.assert_allclose(
+            _to_numpy(got.data), expected.detach().numpy(), rtol=tol, atol=tol, err_msg="output"
+        )
+        weight = numpy.random.default_rng(1).standard_normal(got.shape)
+        (got * Tensor(weight, dtype=dtype)).sum().backward()
+        (expected * torch.tensor(weight, dtype=torch_dtype)).sum().backward()
+        for index, (x, t) in enumerate(zip(ours, theirs)):
+            want = numpy.zeros(t.shape) if t.grad is None else t.grad.numpy()
+            have = numpy.zeros(x.shape) if x.grad is None else _to_numpy(x.grad)
+            numpy.testing.assert_allclose(
+                have, want, rtol=tol, atol=tol, err_msg=f"gradient of input {index} ({dtype})"
+            )

@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> float:
     loader = nn.Dataloader((x_train, y_train), batch_size=args.batch_size, device=args.device)
     print(
         f"train {len(x_train)} images, test {len(x_test)}; "
-        f"{sum(p.size for p in parameters)} parameters"
+        f"{sum(p.numel() for p in parameters)} parameters"
     )
 
     if args.draw_graph:

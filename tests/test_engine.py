@@ -341,12 +341,14 @@ def test_no_autograd_tracking_nesting_and_exceptions_restore_state():
     assert ac.autograd.is_grad_enabled()
 
 
-def test_set_grad_enabled_returns_previous_setting():
-    assert ac.autograd.set_grad_enabled(False) is True
+def test_set_grad_enabled_takes_effect_when_called():
+    # PyTorch's semantics: the call sets the mode; it returns a context manager, not a flag.
+    ac.autograd.set_grad_enabled(False)
     try:
-        assert ac.autograd.set_grad_enabled(False) is False
+        assert not ac.autograd.is_grad_enabled()
     finally:
         ac.autograd.set_grad_enabled(True)
+    assert ac.autograd.is_grad_enabled()
 
 
 def test_no_autograd_tracking_is_thread_local_main_thread_off():

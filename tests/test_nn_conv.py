@@ -109,7 +109,7 @@ def test_chained_layers_match_torch():
     x_ac = ac.tensor(x, req_grad=True)
     hidden = conv2d(x_ac, params[0], params[1], padding=1).relu()
     out = maxpool2d(conv2d(hidden, params[2], params[3], stride=(1, 2)).relu(), 2)
-    (out.reshape(3, -1) * ac.tensor(_random(3, out.size // 3))).sum().backward()
+    (out.reshape(3, -1) * ac.tensor(_random(3, out.numel() // 3))).sum().backward()
 
     torch_params = [torch.tensor(a, requires_grad=True) for a in (w1, b1, w2, b2)]
     x_t = torch.tensor(x, requires_grad=True)
@@ -120,7 +120,7 @@ def test_chained_layers_match_torch():
         ),
         2,
     )
-    (out_t.reshape(3, -1) * torch.tensor(_random(3, out.size // 3))).sum().backward()
+    (out_t.reshape(3, -1) * torch.tensor(_random(3, out.numel() // 3))).sum().backward()
     np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=RTOL, atol=ATOL)
     for mine, reference in zip([x_ac, *params], [x_t, *torch_params]):
         np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=RTOL, atol=ATOL)

@@ -87,11 +87,11 @@ REDUCTIONS = {
     "sum": (lambda x, d, k: x.sum(dim=d, keepdims=k), lambda x, d, k: x.sum(dim=d, keepdim=k)),
     "mean": (lambda x, d, k: x.mean(dim=d, keepdims=k), lambda x, d, k: x.mean(dim=d, keepdim=k)),
     "max": (
-        lambda x, d, k: x.max(dim=d, keepdims=k),
+        lambda x, d, k: x.amax(dim=d, keepdims=k),
         lambda x, d, k: torch.amax(x, dim=torch_all_dims(d, x.ndim), keepdim=k),
     ),
     "min": (
-        lambda x, d, k: x.min(dim=d, keepdims=k),
+        lambda x, d, k: x.amin(dim=d, keepdims=k),
         lambda x, d, k: torch.amin(x, dim=torch_all_dims(d, x.ndim), keepdim=k),
     ),
     "var0": (

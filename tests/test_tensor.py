@@ -29,7 +29,7 @@ def test_leaf_attributes():
     assert t.shape == (2, 3)
     assert t.dtype == ac.float32 and t.dtype == "float32"
     assert t.ndim == 2
-    assert t.size == 6
+    assert t.size() == (2, 3) and t.size(-1) == 3 and t.numel() == 6 and t.dim() == 2
     assert t.device == ac.Device("cpu") and t.device == "cpu" and str(t.device) == "cpu"
     assert t.label == "weights"
     t.label = "renamed"

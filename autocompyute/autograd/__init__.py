@@ -5,7 +5,10 @@ from autocompyute.autograd.anomaly import detect_anomaly, is_anomaly_enabled
 from autocompyute.autograd.drawing import GraphDrawing, draw_graph
 from autocompyute.autograd.functional import grad
 from autocompyute.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_autograd_tracking,
     no_grad,
     set_grad_enabled,
@@ -21,10 +24,13 @@ __all__ = [
     "RemovableHandle",
     "detect_anomaly",
     "draw_graph",
+    "enable_grad",
     "grad",
     "gradcheck",
+    "inference_mode",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
     "no_autograd_tracking",
     "no_grad",
     "set_grad_enabled",

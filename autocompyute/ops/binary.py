@@ -20,9 +20,14 @@ __all__ = [
     "Pow",
     "PowTensor",
     "Sub",
+    "add",
     "apply_promoted",
+    "div",
     "maximum",
     "minimum",
+    "mul",
+    "pow",
+    "sub",
 ]
 
 
@@ -205,3 +210,31 @@ def apply_promoted(op_type: type[Op], tensor: Tensor, other: Any, reflected: boo
     if reflected:
         return apply2(op_type, second, first)
     return apply2(op_type, first, second)
+
+
+# PyTorch's function forms (torch.add(x, y, alpha=2), torch.pow(2, x), ...).
+
+
+def add(x: Any, other: Any, *, alpha: float = 1) -> Tensor:
+    """`x + alpha * other` (broadcasting)."""
+    return x + (other if alpha == 1 else other * alpha)  # type: ignore[no-any-return]
+
+
+def sub(x: Any, other: Any, *, alpha: float = 1) -> Tensor:
+    """`x - alpha * other` (broadcasting)."""
+    return x - (other if alpha == 1 else other * alpha)  # type: ignore[no-any-return]
+
+
+def mul(x: Any, other: Any) -> Tensor:
+    """`x * other` (broadcasting)."""
+    return x * other  # type: ignore[no-any-return]
+
+
+def div(x: Any, other: Any) -> Tensor:
+    """`x / other` (true division, broadcasting)."""
+    return x / other  # type: ignore[no-any-return]
+
+
+def pow(x: Any, exponent: Any) -> Tensor:
+    """`x ** exponent` (either may be a scalar)."""
+    return x**exponent  # type: ignore[no-any-return]

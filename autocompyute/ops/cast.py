@@ -11,7 +11,7 @@ from autocompyute.dtypes import to_dtype
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
 
-__all__ = ["AsType", "ToDevice", "as_type", "to_device"]
+__all__ = ["AsType", "ToDevice", "as_type", "to", "to_device", "type_as"]
 
 
 class AsType(Op):
@@ -62,3 +62,49 @@ def to_device(x: Tensor, device: DeviceLike) -> Tensor:
     moved = wrap(move_array(x.data, target))
     moved.label = x.label
     return moved
+
+
+def to(
+    x: Tensor,
+    *args: Any,
+    device: DeviceLike | None = None,
+    dtype: Any = None,
+    non_blocking: bool = False,
+    copy: bool = False,
+) -> Tensor:
+    """Returns x on another device and/or with another dtype, as torch.Tensor.to.
+
+    Positional arguments may be a device (`"cpu"`, `"cuda:0"`, a Device), a dtype, or a tensor
+    whose device and dtype to take. Moves and float casts are differentiable.
+
+    >>> import autocompyute as ac
+    >>> ac.zeros(2).to("cpu", ac.float64).dtype
+    dtype('float64')
+    """
+    del non_blocking  # transfers are synchronous
+    for arg in args:
+        if hasattr(arg, "data") and hasattr(arg, "req_grad"):
+            device, dtype = device_of(arg.data), arg.data.dtype
+        elif isinstance(arg, Device) or (isinstance(arg, str) and _is_device_name(arg)):
+            device = arg
+        elif arg is not None:
+            dtype = arg
+    out = x if dtype is None else as_type(x, dtype)
+    if device is not None:
+        out = to_device(out, device)
+    if copy and out is x:
+        out = apply(AsType, x, dtype=x.data.dtype) if x.req_grad else wrap(x.data.copy())
+    return out
+
+
+def _is_device_name(name: str) -> bool:
+    try:
+        get_device(name)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def type_as(x: Tensor, other: Tensor) -> Tensor:
+    """x cast to the dtype of `other`."""
+    return as_type(x, other.data.dtype)

@@ -20,7 +20,7 @@ from autocompyute.ops.shapes import normalize_dim
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
 
-__all__ = ["Index", "getitem", "iter_dim", "normalize_key", "split"]
+__all__ = ["Index", "chunk", "getitem", "iter_dim", "normalize_key", "split", "unbind"]
 
 
 class Index(Op):
@@ -225,3 +225,24 @@ def iter_dim(x: Tensor, dim: int = 0) -> Iterator[Tensor]:
     axis = normalize_dim(dim, x.ndim, "iter_dim")
     prefix = (slice(None),) * axis
     return (apply(Index, x, key=(*prefix, i), accumulate=False) for i in range(x.shape[axis]))
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> list[Tensor]:
+    """Splits x into `chunks` pieces of equal size along `dim` (the last may be smaller, and
+    there may be fewer pieces), as torch.chunk.
+
+    >>> import autocompyute as ac
+    >>> [p.shape for p in ac.zeros(5, 2).chunk(3)]
+    [(2, 2), (2, 2), (1, 2)]
+    """
+    if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    if x.ndim == 0:
+        raise ValueError("chunk: cannot chunk a 0-d tensor")
+    size = x.shape[normalize_dim(dim, x.ndim, "chunk")]
+    return split(x, max(-(-size // chunks), 1), dim)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of x along `dim` (each one dim smaller), as a tuple."""
+    return tuple(iter_dim(x, dim))

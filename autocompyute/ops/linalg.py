@@ -15,7 +15,7 @@ from autocompyute.ops.shapes import varargs
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
 
-__all__ = ["Einsum", "MatMul", "einsum"]
+__all__ = ["Einsum", "MatMul", "bmm", "einsum", "matmul", "mm"]
 
 
 class MatMul(Op):
@@ -300,3 +300,33 @@ def _output(
                 f"einsum: output subscript {label!r} appears more than once in {subscripts!r}"
             )
     return before + (ellipsis_labels if has_ellipsis else "") + after
+
+
+def matmul(x: Any, other: Any) -> Tensor:
+    """Matrix product with NumPy's (and PyTorch's) rules: 1-D, batched, broadcast batch dims."""
+    return x @ other  # type: ignore[no-any-return]
+
+
+def mm(x: Tensor, other: Tensor) -> Tensor:
+    """Product of two matrices (both 2-D)."""
+    _need_dims(x, other, 2, "mm")
+    return x @ other  # type: ignore[no-any-return]
+
+
+def bmm(x: Tensor, other: Tensor) -> Tensor:
+    """Batched product of (b, n, m) and (b, m, p) tensors."""
+    _need_dims(x, other, 3, "bmm")
+    if x.data.shape[0] != other.data.shape[0]:
+        raise RuntimeError(
+            f"bmm: the batch sizes differ: {tuple(x.data.shape)} and {tuple(other.data.shape)}"
+        )
+    return x @ other  # type: ignore[no-any-return]
+
+
+def _need_dims(x: Tensor, other: Tensor, ndim: int, name: str) -> None:
+    for tensor in (x, other):
+        if tensor.data.ndim != ndim:
+            raise RuntimeError(
+                f"{name}: expected {ndim}-D tensors, got shapes {tuple(x.data.shape)} and "
+                f"{tuple(other.data.shape)}"
+            )

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from autocompyute import _engine
 from autocompyute.autograd.op import wrap
+from autocompyute.ops.shapes import normalize_dim
 
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
 
-__all__ = ["bitwise"]
+__all__ = ["all", "any", "bitwise"]
 
 _OPERATORS = {"&": operator.and_, "|": operator.or_, "^": operator.xor}
 
@@ -44,3 +45,15 @@ def _kind(value: Any) -> str:
         return "i"
     dtype = getattr(value, "dtype", None)
     return "?" if dtype is None else str(dtype.kind)
+
+
+def any(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Whether any element is nonzero (over `dim`, or all of them): a bool tensor."""
+    axis = None if dim is None else normalize_dim(dim, x.data.ndim, "any")
+    return wrap(x.data.any(axis=axis, keepdims=keepdim))
+
+
+def all(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Whether every element is nonzero (over `dim`, or all of them): a bool tensor."""
+    axis = None if dim is None else normalize_dim(dim, x.data.ndim, "all")
+    return wrap(x.data.all(axis=axis, keepdims=keepdim))

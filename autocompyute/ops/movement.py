@@ -24,17 +24,21 @@ if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
 
 __all__ = [
+    "Clone",
     "Contiguous",
     "Expand",
     "Pad",
     "Permute",
     "ReshapeOp",
+    "Roll",
     "Tile",
+    "clone",
     "contiguous",
     "expand",
     "flatten",
     "pad",
     "permute",
+    "roll",
     "squeeze",
     "tile",
     "transpose",
@@ -417,6 +421,70 @@ def tile(x: Tensor, *repeats: Any) -> Tensor:
     if len(repeats) <= x.ndim and all(r == 1 for r in repeats):
         return x
     return apply(Tile, x, repeats=repeats)
+
+
+class Roll(Op):
+    """Shifts elements along dims, wrapping around (None: over the flattened tensor)."""
+
+    def forward(self, x: Any, *, shifts: Any, dims: Any) -> Any:
+        return self.xp.roll(x, shifts, axis=dims)
+
+    def backward(self, grad: Any) -> Any:
+        shifts = self.kwargs["shifts"]
+        back = tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
+        return self.xp.roll(grad, back, axis=self.kwargs["dims"])
+
+
+def roll(x: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+    """Rolls x by `shifts` along `dims` (elements past the end come back at the start).
+
+    Args:
+        x: input tensor.
+        shifts: one shift, or one per dim in `dims`.
+        dims: the dims to roll; None rolls the flattened tensor and restores its shape.
+
+    >>> import autocompyute as ac
+    >>> ac.arange(4).roll(1).tolist()
+    [3, 0, 1, 2]
+    """
+    ndim = x.data.ndim
+    if dims is None:
+        if not isinstance(shifts, int | numpy.integer):
+            raise RuntimeError(f"roll: with dims=None, shifts must be one int, got {shifts!r}")
+        return apply(Roll, x, shifts=int(shifts), dims=None)
+    shift_list = [shifts] if isinstance(shifts, int | numpy.integer) else list(shifts)
+    dim_list = [dims] if isinstance(dims, int | numpy.integer) else list(dims)
+    if len(shift_list) != len(dim_list):
+        raise RuntimeError(
+            f"roll: got {len(shift_list)} shifts for {len(dim_list)} dims; they must match"
+        )
+    if any(not isinstance(s, int | numpy.integer) or isinstance(s, bool) for s in shift_list):
+        raise TypeError(f"roll: shifts must be ints, got {shifts!r}")
+    axes = tuple(normalize_dim(int(d), ndim, "roll") for d in dim_list)
+    return apply(Roll, x, shifts=tuple(int(s) for s in shift_list), dims=axes)
+
+
+class Clone(Op):
+    """A copy of x in new memory (identity gradient)."""
+
+    def forward(self, x: Any) -> Any:
+        return x.copy()
+
+    def backward(self, grad: Any) -> Any:
+        return grad
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy of x in its own memory; gradients flow back to x.
+
+    >>> import autocompyute as ac
+    >>> x = ac.zeros(2)
+    >>> y = x.clone()
+    >>> y[0] = 1.0
+    >>> x.tolist(), y.tolist()
+    ([0.0, 0.0], [1.0, 0.0])
+    """
+    return apply(Clone, x)
 
 
 # The op's name before it was told apart from the layer nn.Reshape.

@@ -82,6 +82,12 @@ def constant(value: Any, device: DeviceLike | None = None, dtype: Any = None) ->
     """Returns array-like `value` as a tensor without gradient (a tensor is returned as is)."""
     if is_tensor(value):
         return value
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        # x - x.max(1) would otherwise stack (values, indices) into one array silently.
+        raise TypeError(
+            f"cannot use a {type(value).__name__} {value._fields} as a tensor; max(dim), "
+            f"min(dim), sort and topk return (values, indices) as in PyTorch: take .values"
+        )
     return wrap(to_array(value, dtype, device))
 
 

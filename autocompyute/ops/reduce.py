@@ -10,9 +10,14 @@ import builtins
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from autocompyute import _engine
 from autocompyute.autograd.op import Op, apply, wrap
+from autocompyute.dtypes import int64
+from autocompyute.ops.binary import maximum, minimum
+from autocompyute.ops.cast import as_type
 from autocompyute.ops.promotion import float_operand
 from autocompyute.ops.shapes import normalize_dim, normalize_dims
+from autocompyute.ops.sorting import ValuesIndices
 
 if TYPE_CHECKING:
     from autocompyute.tensor import Tensor
@@ -25,9 +30,13 @@ __all__ = [
     "Std",
     "Sum",
     "Var",
+    "amax",
+    "amin",
     "argmax",
     "argmin",
+    "correction_of",
     "expand_reduced",
+    "keep",
     "logsumexp",
     "max",
     "mean",
@@ -237,31 +246,77 @@ class LogSumExp(Op):
 # functions called by the Tensor methods (they validate the arguments)
 
 
-def sum(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
+def keep(keepdim: bool, keepdims: bool | None) -> bool:
+    """PyTorch's `keepdim`, or NumPy's (and the original API's) `keepdims` when given."""
+    return bool(keepdim if keepdims is None else keepdims)
+
+
+def sum(
+    x: Tensor,
+    dim: Dim = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    keepdims: bool | None = None,
+) -> Tensor:
     """Sum over `dim` (int, sequence of ints, or None for all dims).
+
+    Integer and bool tensors sum in int64 (PyTorch's rule) unless `dtype` says otherwise.
 
     >>> import autocompyute as ac
     >>> ac.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
     Tensor([4.0000, 6.0000], dtype=float32, device=cpu)
     """
     dims = normalize_dims(dim, x.data.ndim, "sum")
-    return apply(Sum, x, dims=dims, keepdims=keepdims)
+    if dtype is not None:
+        x = as_type(x, dtype)
+    elif x.data.dtype.kind in "biu" and x.data.dtype != int64:
+        x = as_type(x, int64)
+    return apply(Sum, x, dims=dims, keepdims=keep(keepdim, keepdims))
 
 
-def mean(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
+def mean(
+    x: Tensor, dim: Dim = None, keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
     """Mean over `dim` (int, sequence of ints, or None for all dims); integers give float32."""
     dims = normalize_dims(dim, x.data.ndim, "mean")
-    return apply(Mean, float_operand(x), dims=dims, keepdims=keepdims)
+    return apply(Mean, float_operand(x), dims=dims, keepdims=keep(keepdim, keepdims))
 
 
-def var(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> Tensor:
-    """Variance over `dim` with `ddof` delta degrees of freedom (1: unbiased).
+def correction_of(ddof: Any, correction: Any, unbiased: Any, name: str) -> float:
+    """The divisor correction from PyTorch's `correction`/`unbiased` or the original `ddof`.
+
+    A bool in `ddof`'s position is PyTorch's positional `unbiased`.
+    """
+    given = [v for v in (ddof, correction, unbiased) if v is not None]
+    if len(given) > 1:
+        raise TypeError(f"{name}: give only one of ddof, correction and unbiased")
+    if unbiased is not None or isinstance(ddof, bool):
+        return 1 if (unbiased if unbiased is not None else ddof) else 0
+    value = 1 if not given else given[0]
+    _check_ddof(value, name)
+    return value  # type: ignore[no-any-return]
+
+
+def var(
+    x: Tensor,
+    dim: Dim = None,
+    ddof: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+    unbiased: bool | None = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Variance over `dim` with `ddof` (PyTorch: `correction`) delta degrees of freedom.
 
     Args:
         x: input tensor of any shape; integer tensors give a float32 result.
         dim: dim or dims to reduce (negative counts from the end); None reduces all dims.
-        ddof: the divisor is `count - ddof` (count: number of reduced elements).
-        keepdims: keep the reduced dims with size 1.
+        ddof: the divisor is `count - ddof` (count: number of reduced elements); default 1
+            (unbiased). PyTorch's `correction=` and `unbiased=` (also a bool in this position)
+            say the same.
+        keepdim: keep the reduced dims with size 1 (`keepdims` is accepted too).
 
     Returns:
         The variance; shape of `x` without (or, with `keepdims`, size 1 in) the reduced dims.
@@ -270,12 +325,19 @@ def var(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> 
     >>> ac.tensor([1.0, 2.0, 3.0, 4.0]).var()
     Tensor(1.6667, dtype=float32, device=cpu)
     """
-    dims = normalize_dims(dim, x.data.ndim, "var")
-    _check_ddof(ddof, "var")
-    return apply(Var, float_operand(x), dims=dims, ddof=ddof, keepdims=keepdims)
+    return _moment(Var, x, dim, correction_of(ddof, correction, unbiased, "var"), keepdim, keepdims)
 
 
-def std(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> Tensor:
+def std(
+    x: Tensor,
+    dim: Dim = None,
+    ddof: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+    unbiased: bool | None = None,
+    keepdims: bool | None = None,
+) -> Tensor:
     """Standard deviation over `dim` with `ddof` delta degrees of freedom (1: unbiased).
 
     Args and shapes as for `var`.
@@ -284,44 +346,67 @@ def std(x: Tensor, dim: Dim = None, ddof: float = 1, keepdims: bool = False) -> 
     >>> ac.tensor([[1.0, 3.0], [2.0, 2.0]]).std(dim=1, ddof=0)
     Tensor([1.0000, 0.0000], dtype=float32, device=cpu)
     """
-    dims = normalize_dims(dim, x.data.ndim, "std")
-    _check_ddof(ddof, "std")
-    return apply(Std, float_operand(x), dims=dims, ddof=ddof, keepdims=keepdims)
+    return _moment(Std, x, dim, correction_of(ddof, correction, unbiased, "std"), keepdim, keepdims)
 
 
-def max(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
-    """Maximum over `dim`; tied maxima share the gradient evenly.
+def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, keepdims: bool | None = None) -> Any:
+    """Maximum, as torch.max: of all elements, along one dim with indices, or elementwise.
 
     Args:
         x: input tensor.
-        dim: dim or dims to reduce; None reduces all dims.
-        keepdims: keep the reduced dims with size 1.
+        dim: None for the maximum of all elements (a 0-d tensor); an int for (values, indices)
+            along that dim; a tuple of ints for the values over those dims (as `amax`); a
+            tensor for the elementwise maximum with it.
+        keepdim: keep the reduced dims with size 1 (`keepdims` is accepted too).
 
     Returns:
-        The maxima, shaped like `x` without the reduced dims (size 1 with `keepdims`).
+        A tensor, or for an int `dim` a named tuple (values, indices). Tied maxima share the
+        gradient evenly.
 
     Raises:
         ValueError: if a reduced dim has size 0 (the maximum of nothing is undefined).
 
     >>> import autocompyute as ac
     >>> ac.tensor([[1.0, 5.0], [7.0, 2.0]]).max(dim=0)
-    Tensor([7.0000, 5.0000], dtype=float32, device=cpu)
+    ValuesIndices(values=Tensor([7.0000, 5.0000], dtype=float32, device=cpu), \
+indices=Tensor([1, 0], dtype=int64, device=cpu))
     """
-    return _extremum(Max, x, dim, keepdims, "max")
+    return _extremum(Max, x, dim, keep(keepdim, keepdims), "max")
 
 
-def min(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
-    """Minimum over `dim`; tied minima share the gradient evenly (see `max`).
+def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, keepdims: bool | None = None) -> Any:
+    """Minimum, as torch.min (see `max`).
 
     >>> import autocompyute as ac
-    >>> ac.tensor([[1.0, 5.0], [7.0, 2.0]]).min(dim=1, keepdims=True)
+    >>> ac.tensor([[1.0, 5.0], [7.0, 2.0]]).min(dim=1, keepdim=True).values
     Tensor([[1.0000],
             [2.0000]], dtype=float32, device=cpu)
     """
-    return _extremum(Min, x, dim, keepdims, "min")
+    return _extremum(Min, x, dim, keep(keepdim, keepdims), "min")
 
 
-def argmax(x: Tensor, dim: int | None = None, keepdims: bool = False) -> Tensor:
+def amax(
+    x: Tensor, dim: Dim = (), keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
+    """Maximum over `dim` (an int, a tuple, or () / None for all dims); no indices."""
+    return _reduce_extremum(Max, x, _all_if_empty(dim), keep(keepdim, keepdims), "amax")
+
+
+def amin(
+    x: Tensor, dim: Dim = (), keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
+    """Minimum over `dim` (an int, a tuple, or () / None for all dims); no indices."""
+    return _reduce_extremum(Min, x, _all_if_empty(dim), keep(keepdim, keepdims), "amin")
+
+
+def _all_if_empty(dim: Dim) -> Dim:
+    """PyTorch's amax/amin read `dim=()` as all dims."""
+    return None if isinstance(dim, tuple | list) and not dim else dim
+
+
+def argmax(
+    x: Tensor, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
     """Index of the (first) maximum along `dim`; with `dim=None`, into the flattened tensor.
 
     The result is an int64 tensor without gradient.
@@ -330,20 +415,24 @@ def argmax(x: Tensor, dim: int | None = None, keepdims: bool = False) -> Tensor:
     >>> ac.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(dim=1)
     Tensor([1, 0], dtype=int64, device=cpu)
     """
-    return _arg_extremum(x, dim, keepdims, "argmax")
+    return _arg_extremum(x, dim, keep(keepdim, keepdims), "argmax")
 
 
-def argmin(x: Tensor, dim: int | None = None, keepdims: bool = False) -> Tensor:
+def argmin(
+    x: Tensor, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
     """Index of the (first) minimum along `dim`; with `dim=None`, into the flattened tensor.
 
     >>> import autocompyute as ac
     >>> ac.tensor([[1.0, 5.0], [7.0, 2.0]]).argmin()
     Tensor(0, dtype=int64, device=cpu)
     """
-    return _arg_extremum(x, dim, keepdims, "argmin")
+    return _arg_extremum(x, dim, keep(keepdim, keepdims), "argmin")
 
 
-def logsumexp(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
+def logsumexp(
+    x: Tensor, dim: Dim = None, keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
     """log(sum(exp(x))) over `dim`, computed without overflow for large inputs.
 
     Args and shapes as for `max`; integer tensors give a float32 result. Over zero elements the
@@ -354,17 +443,27 @@ def logsumexp(x: Tensor, dim: Dim = None, keepdims: bool = False) -> Tensor:
     1000.693
     """
     dims = normalize_dims(dim, x.data.ndim, "logsumexp")
-    return apply(LogSumExp, float_operand(x), dims=dims, keepdims=keepdims)
+    return apply(LogSumExp, float_operand(x), dims=dims, keepdims=keep(keepdim, keepdims))
 
 
-def _extremum(op: type[Op], x: Tensor, dim: Dim, keepdims: bool, name: str) -> Tensor:
+def _extremum(op: type[Op], x: Tensor, dim: Any, keepdims: bool, name: str) -> Any:
+    if isinstance(dim, _engine.TensorCore):  # torch.max(a, b): the elementwise maximum
+        return (maximum if op is Max else minimum)(x, dim)
+    if isinstance(dim, int) and not isinstance(dim, bool) and x.data.ndim:
+        values = _reduce_extremum(op, x, dim, keepdims, name)
+        indices = _arg_extremum(x, dim, keepdims, "argmax" if op is Max else "argmin")
+        return ValuesIndices(values, indices)
+    return _reduce_extremum(op, x, dim, keepdims, name)
+
+
+def _reduce_extremum(op: type[Op], x: Tensor, dim: Dim, keepdims: bool, name: str) -> Tensor:
     shape = x.data.shape
     dims = normalize_dims(dim, len(shape), name)
     for d in dims:
         if shape[d] == 0:
             raise ValueError(
                 f"{name}: cannot reduce over dim {d}, which has size 0 (input shape {shape}); "
-                f"the {name}imum of no elements is undefined"
+                f"the {'maximum' if op is Max else 'minimum'} of no elements is undefined"
             )
     return apply(op, x, dims=dims, keepdims=keepdims)
 
@@ -379,6 +478,13 @@ def _arg_extremum(x: Tensor, dim: int | None, keepdims: bool, name: str) -> Tens
         raise ValueError(f"{name}: cannot search {where} (input shape {data.shape})")
     method = data.argmax if name == "argmax" else data.argmin
     return wrap(method(axis=axis, keepdims=keepdims))
+
+
+def _moment(
+    op: type[Op], x: Tensor, dim: Dim, ddof: float, keepdim: bool, keepdims: bool | None
+) -> Tensor:
+    dims = normalize_dims(dim, x.data.ndim, "var" if op is Var else "std")
+    return apply(op, float_operand(x), dims=dims, ddof=ddof, keepdims=keep(keepdim, keepdims))
 
 
 def _check_ddof(ddof: Any, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["normalize_dim", "normalize_dims", "varargs"]
+__all__ = ["normalize_dim", "normalize_dims", "numel", "size_of", "varargs"]
 
 
 def varargs(args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -55,3 +55,19 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op_name: str) -> 
     if ndim == 0:
         return ()
     return normalized
+
+
+def size_of(shape: tuple[int, ...], dim: int | None) -> Any:
+    """`shape`, or the size of dim `dim` of it (as torch.Tensor.size).
+
+    >>> size_of((2, 3), None), size_of((2, 3), -1)
+    ((2, 3), 3)
+    """
+    if dim is None:
+        return tuple(shape)
+    return shape[normalize_dim(dim, len(shape), "size")] if shape else 1
+
+
+def numel(x: Any) -> int:
+    """The number of elements of a tensor."""
+    return int(x.data.size)

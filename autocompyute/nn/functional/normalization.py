@@ -220,7 +220,7 @@ def batchnorm(
             )
     if (rmean is None) != (rvar is None):
         raise ValueError("batchnorm: give both rmean and rvar, or neither")
-    if training and x.size // max(x.shape[1], 1) < 2:
+    if training and x.numel() // max(x.shape[1], 1) < 2:
         raise ValueError(
             f"batchnorm: training needs more than one value per channel, got input of shape "
             f"{x.shape}"
