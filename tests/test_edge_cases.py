@@ -92,8 +92,8 @@ def nan_upstream(shape):
     [
         (F.relu, torch.relu, [-1.0, 2.0, -3.0, 4.0]),
         (lambda x: x.clip(0.0, 1.0), lambda x: x.clamp(0.0, 1.0), [-1.0, 0.5, 0.2, 3.0]),
-        (lambda x: x.max(dim=1), lambda x: x.max(dim=1).values, [[1.0, 2.0], [4.0, 3.0]]),
-        (lambda x: x.min(dim=0), lambda x: x.min(dim=0).values, [[1.0, 2.0], [4.0, 3.0]]),
+        (lambda x: x.max(dim=1).values, lambda x: x.max(dim=1).values, [[1.0, 2.0], [4.0, 3.0]]),
+        (lambda x: x.min(dim=0).values, lambda x: x.min(dim=0).values, [[1.0, 2.0], [4.0, 3.0]]),
         (
             lambda x: x.maximum(ac.tensor([0.0, 9.0, 0.0, 9.0], dtype="float64")),
             lambda x: torch.maximum(x, torch.tensor([0.0, 9.0, 0.0, 9.0], dtype=torch.float64)),
