@@ -145,14 +145,14 @@ def assert_program_matches_torch(
             f"output shape {got.shape}, PyTorch's {tuple(expected.shape)}"
         )
         numpy.testing.assert_allclose(
-            _to_numpy(got.data), expected.detach().numpy(), rtol=tol, atol=tol, err_msg="output"
+            to_numpy(got.data), expected.detach().numpy(), rtol=tol, atol=tol, err_msg="output"
         )
         weight = numpy.random.default_rng(1).standard_normal(got.shape)
         (got * Tensor(weight, dtype=dtype)).sum().backward()
         (expected * torch.tensor(weight, dtype=torch_dtype)).sum().backward()
         for index, (x, t) in enumerate(zip(ours, theirs)):
             want = numpy.zeros(t.shape) if t.grad is None else t.grad.numpy()
-            have = numpy.zeros(x.shape) if x.grad is None else _to_numpy(x.grad)
+            have = numpy.zeros(x.shape) if x.grad is None else to_numpy(x.grad)
             numpy.testing.assert_allclose(
                 have, want, rtol=tol, atol=tol, err_msg=f"gradient of input {index} ({dtype})"
             )
