@@ -65,7 +65,7 @@ def both_paths(function, *arrays):
         with kernels.reference_kernels(reference):
             inputs = [ac.tensor(array.copy(), req_grad=True) for array in arrays]
             out = function(*inputs)
-            out.backward(numpy.linspace(-1, 1, out.size, dtype=out.dtype).reshape(out.shape))
+            out.backward(numpy.linspace(-1, 1, out.numel(), dtype=out.dtype).reshape(out.shape))
             results.append((out.data, [tensor.grad for tensor in inputs]))
     return results
 
