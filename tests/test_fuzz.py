@@ -218,9 +218,9 @@ def reduction(case: Case) -> Any:
     if kind in ("max", "min"):
         if count == 0:
             return None  # the extremum of nothing is an error in both
-        # Ours splits the gradient evenly among tied extrema, like torch.amax/amin (torch.max
+        # amax/amin split the gradient evenly among tied extrema in both libraries (torch.max
         # with a dim picks one index instead).
-        ours = getattr(x, kind)(dim=dims, keepdims=keepdims)
+        ours = getattr(x, "a" + kind)(dim=dims, keepdims=keepdims)
         reference = torch.amax if kind == "max" else torch.amin
         return ours, reference(tx, dim=torch_dims, keepdim=keepdims), f"{kind} {dims}"
     if kind in ("var", "std"):
