@@ -8,6 +8,7 @@ from typing import Any
 import numpy
 
 from autocompyute import _engine, engine_setup
+from autocompyute.autograd.callbacks import backward_pass
 from autocompyute.autograd.functional import seed_gradient
 from autocompyute.autograd.hooks import (
     RemovableHandle,
@@ -210,7 +211,8 @@ class Tensor(_engine.TensorCore):
                 "backward() on a tensor that does not require grad: no input of the "
                 "computation had req_grad=True (or it ran under no_autograd_tracking)"
             )
-        _engine.run_backward(self, seed_gradient(self, dy, "backward()"), retain_graph)
+        with backward_pass():
+            _engine.run_backward(self, seed_gradient(self, dy, "backward()"), retain_graph)
 
     def register_hook(self, hook: Callable[[Any], Any]) -> RemovableHandle:
         """Registers `hook(grad)`, called with this tensor's gradient (see autograd.hooks)."""

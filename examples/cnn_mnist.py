@@ -25,6 +25,7 @@ Run it::
     python examples/cnn_mnist.py                     # MNIST, or the 8x8 digits when offline
     python examples/cnn_mnist.py --dataset digits    # the 8x8 digits directly
     python examples/cnn_mnist.py --smoke             # a few steps, to check the setup works
+    mpiexec -n 2 python examples/cnn_mnist.py --distributed   # data-parallel on 2 processes
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import argparse
 import time
 
 import numpy as np
+from data_parallel import DataParallel
 from datasets import load_digits_fallback, load_mnist
 from tqdm import tqdm
 
@@ -67,6 +69,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--data-dir",
         default=None,
         help="cache folder for the MNIST download (default examples/data_cache)",
+    )
+    parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the processes of mpiexec -n N (see examples/data_parallel.py)",
     )
     parser.add_argument(
         "--smoke",
@@ -163,6 +170,8 @@ def main(argv: list[str] | None = None) -> float:
     args = parse_args(argv)
     ac.set_random_seed(args.seed)
     start = time.perf_counter()
+    parallel = DataParallel.setup(args.distributed)
+    log = print if parallel.is_main else lambda *_: None
 
     x_train, y_train, x_test, y_test = load_images(args)
     dataset = "mnist" if x_train.shape[1] == 28 else "digits"
@@ -172,11 +181,13 @@ def main(argv: list[str] | None = None) -> float:
     # The data stay on the CPU; the loader moves each batch to the device.
     x_train, x_test = (ac.tensor(standardize(images, mean, std)) for images in (x_train, x_test))
     y_train, y_test = ac.tensor(y_train), ac.tensor(y_test)
+    x_train, y_train = parallel.shard(x_train, y_train)  # this process's share
 
     model = CNN(image_size=x_train.shape[-1]).to(args.device)
+    trained = parallel.wrap(model)  # averages the gradients over the processes
     optimizer = nn.optimizers.Adam(model.parameters(), lr=args.lr)
     loader = nn.Dataloader((x_train, y_train), batch_size=args.batch_size, device=args.device)
-    print(
+    log(
         f"{dataset}: {len(x_train)} training and {len(x_test)} test images of "
         f"{x_train.shape[-2]}x{x_train.shape[-1]} pixels; model has {model.n_params} parameters"
     )
@@ -185,9 +196,11 @@ def main(argv: list[str] | None = None) -> float:
     for epoch in range(1, epochs + 1):
         model.train()  # evaluate() switched to eval mode: switch back every epoch
         total_loss, n_batches = 0.0, 0
-        progress = tqdm(loader, desc=f"epoch {epoch}/{epochs}", leave=False)
+        progress = tqdm(
+            loader, desc=f"epoch {epoch}/{epochs}", leave=False, disable=not parallel.is_main
+        )
         for x, y in progress:
-            loss = F.cross_entropy_loss(model(x), y)
+            loss = F.cross_entropy_loss(trained(x), y)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -195,12 +208,12 @@ def main(argv: list[str] | None = None) -> float:
             n_batches += 1
             progress.set_postfix(loss=f"{total_loss / n_batches:.4f}", refresh=False)
         test_accuracy = evaluate(model, x_test, y_test, 256, args.device)
-        print(
-            f"epoch {epoch:3d}/{epochs}  train loss {total_loss / n_batches:.4f}  "
+        log(
+            f"epoch {epoch:3d}/{epochs}  train loss {parallel.mean(total_loss / n_batches):.4f}  "
             f"test accuracy {test_accuracy:.2%}"
         )
 
-    print(f"test accuracy: {test_accuracy:.2%} ({dataset}, {time.perf_counter() - start:.0f} s)")
+    log(f"test accuracy: {test_accuracy:.2%} ({dataset}, {time.perf_counter() - start:.0f} s)")
     return test_accuracy
 
 

@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from data_parallel import DataParallel
 from datasets import load_airline_passengers
 from tqdm import tqdm
 
@@ -64,6 +65,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--output-dir",
         default=str(DEFAULT_OUTPUT_DIR),
         help="where the plot is written (default examples/output)",
+    )
+    parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the processes of mpiexec -n N (see examples/data_parallel.py)",
     )
     parser.add_argument(
         "--smoke", action="store_true", help="3 epochs: a quick check that everything runs"
@@ -196,6 +202,8 @@ def main(argv: list[str] | None = None) -> float:
     args = parse_args(argv)
     ac.set_random_seed(args.seed)
     start = time.perf_counter()
+    parallel = DataParallel.setup(args.distributed)
+    log = print if parallel.is_main else lambda *_: None
 
     months, passengers = load_airline_passengers()
     inputs, targets, target_months = make_windows(passengers)
@@ -203,29 +211,32 @@ def main(argv: list[str] | None = None) -> float:
     scaler = Standardizer(targets[is_train])
     x_train = ac.tensor(scaler.scale(inputs[is_train]))
     y_train = ac.tensor(scaler.scale(targets[is_train]))
+    x_train, y_train = parallel.shard(x_train, y_train)  # this process's share
 
     model = Forecaster(args.hidden).to(args.device)
+    trained = parallel.wrap(model)  # averages the gradients over the processes
     optimizer = nn.optimizers.Adam(model.parameters(), lr=args.lr)
     loader = nn.Dataloader((x_train, y_train), batch_size=args.batch_size, device=args.device)
-    print(
+    log(
         f"{len(x_train)} training windows, {int((~is_train).sum())} test windows of "
         f"{WINDOW} months; model has {model.n_params} parameters"
     )
 
     epochs = 3 if args.smoke else args.epochs
-    progress = tqdm(range(1, epochs + 1), desc="training")
+    progress = tqdm(range(1, epochs + 1), desc="training", disable=not parallel.is_main)
     for epoch in progress:
         model.train()
         total_loss = 0.0
         for x, y in loader:
-            loss = F.mse_loss(model(x), y)
+            loss = F.mse_loss(trained(x), y)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             total_loss += loss.item()
         progress.set_postfix(loss=f"{total_loss / len(loader):.4f}", refresh=False)
-        if epoch % 25 == 0 or epoch == epochs:
-            tqdm.write(f"epoch {epoch:4d}/{epochs}  train loss {total_loss / len(loader):.4f}")
+        mean_loss = parallel.mean(total_loss / len(loader))
+        if (epoch % 25 == 0 or epoch == epochs) and parallel.is_main:
+            tqdm.write(f"epoch {epoch:4d}/{epochs}  train loss {mean_loss:.4f}")
 
     # Undo the scaling and the log ratio: forecast = last known month * exp(predicted ratio).
     predicted_ratio = scaler.unscale(predict(model, scaler.scale(inputs), args.device))[:, 0]
@@ -234,15 +245,16 @@ def main(argv: list[str] | None = None) -> float:
     test = ~is_train
     test_rmse = rmse(forecast[test], truth[test])
     naive_rmse = rmse(passengers[target_months[test] - 1], truth[test])
-    print(
+    log(
         f"train RMSE {rmse(forecast[is_train], truth[is_train]):.1f}, naive forecast "
         f"('same as last month') test RMSE {naive_rmse:.1f}"
     )
 
     plot_path = Path(args.output_dir) / "lstm_air_passengers.png"
-    plot_forecast(plot_path, months, passengers, target_months[test], forecast[test], test_rmse)
-    print(f"plot written to {plot_path}")
-    print(f"test RMSE: {test_rmse:.1f} thousand passengers ({time.perf_counter() - start:.0f} s)")
+    if parallel.is_main:
+        plot_forecast(plot_path, months, passengers, target_months[test], forecast[test], test_rmse)
+    log(f"plot written to {plot_path}")
+    log(f"test RMSE: {test_rmse:.1f} thousand passengers ({time.perf_counter() - start:.0f} s)")
     return test_rmse
 
 

@@ -17,6 +17,7 @@ Run it::
     python examples/mlp_from_scratch.py            # a few seconds on a CPU, ~91% test accuracy
     python examples/mlp_from_scratch.py --draw-graph graph.html   # also draw the loss's graph
     python examples/mlp_from_scratch.py --smoke    # a few steps, to check the setup works
+    mpiexec -n 2 python examples/mlp_from_scratch.py --distributed   # data-parallel
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import math
 import time
 
 import numpy as np
+from data_parallel import DataParallel
 from datasets import load_digits_fallback
 from tqdm import tqdm
 
@@ -54,6 +56,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="save the compute graph of one training step's loss to PATH "
         "(.md, .html or .mmd: Mermaid; .svg/.png need Graphviz)",
+    )
+    parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the processes of mpiexec -n N (see examples/data_parallel.py)",
     )
     parser.add_argument(
         "--smoke",
@@ -137,12 +144,16 @@ def main(argv: list[str] | None = None) -> float:
     args = parse_args(argv)
     ac.set_random_seed(args.seed)
     start = time.perf_counter()
+    parallel = DataParallel.setup(args.distributed)
+    log = print if parallel.is_main else lambda *_: None
 
     x_train, y_train, x_test, y_test = prepare_digits(args.device, args.smoke)
+    x_train, y_train = parallel.shard(x_train, y_train)  # this process's share
+    # Every process draws the same initial parameters: the seed is the same everywhere.
     parameters = init_parameters(x_train.shape[1], args.hidden, args.device)
     optimizer = nn.optimizers.Adam(parameters, lr=args.lr)
     loader = nn.Dataloader((x_train, y_train), batch_size=args.batch_size, device=args.device)
-    print(
+    log(
         f"train {len(x_train)} images, test {len(x_test)}; "
         f"{sum(p.numel() for p in parameters)} parameters"
     )
@@ -151,27 +162,30 @@ def main(argv: list[str] | None = None) -> float:
         # The graph of one step: every op from the inputs and parameters to the loss.
         x, y = next(iter(loader))
         drawing = ac.autograd.draw_graph(cross_entropy(forward(parameters, x), y))
-        print(f"compute graph written to {drawing.save(args.draw_graph)}")
+        log(f"compute graph written to {drawing.save(args.draw_graph)}")
 
     epochs = 2 if args.smoke else args.epochs
     for epoch in range(1, epochs + 1):
         total_loss, n_batches = 0.0, 0
-        progress = tqdm(loader, desc=f"epoch {epoch}/{epochs}", leave=False)
+        progress = tqdm(
+            loader, desc=f"epoch {epoch}/{epochs}", leave=False, disable=not parallel.is_main
+        )
         for x, y in progress:
             loss = cross_entropy(forward(parameters, x), y)
             optimizer.zero_grad()  # gradients accumulate, so clear last step's first
             loss.backward()
+            parallel.average_gradients(parameters)  # by hand: this model is no nn.Module
             optimizer.step()
             total_loss += loss.item()
             n_batches += 1
             progress.set_postfix(loss=f"{total_loss / n_batches:.4f}", refresh=False)
         test_accuracy = accuracy(parameters, x_test, y_test)
-        print(
-            f"epoch {epoch:3d}/{epochs}  train loss {total_loss / n_batches:.4f}  "
+        log(
+            f"epoch {epoch:3d}/{epochs}  train loss {parallel.mean(total_loss / n_batches):.4f}  "
             f"test accuracy {test_accuracy:.1%}"
         )
 
-    print(f"test accuracy: {test_accuracy:.1%} ({time.perf_counter() - start:.1f} s)")
+    log(f"test accuracy: {test_accuracy:.1%} ({time.perf_counter() - start:.1f} s)")
     return test_accuracy
 
 

@@ -34,6 +34,7 @@ import math
 import time
 
 import numpy as np
+from data_parallel import DataParallel
 from datasets import load_shakespeare
 from tqdm import tqdm
 
@@ -66,6 +67,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--data-dir",
         default=None,
         help="cache folder for the download (default examples/data_cache)",
+    )
+    parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the processes of mpiexec -n N (see examples/data_parallel.py)",
     )
     parser.add_argument(
         "--smoke",
@@ -233,7 +239,10 @@ def main(argv: list[str] | None = None) -> float:
     """Trains the GPT, prints a sample and returns the final validation loss (nats/character)."""
     args = parse_args(argv)
     ac.set_random_seed(args.seed)
-    rng = np.random.default_rng(args.seed)  # for the windows and for sampling
+    parallel = DataParallel.setup(args.distributed)
+    log = print if parallel.is_main else lambda *_: None
+    # For the windows and for sampling; each process draws its own windows.
+    rng = np.random.default_rng(args.seed + parallel.rank)
     start = time.perf_counter()
 
     text = load_shakespeare(cache_dir=args.data_dir, fallback=True)
@@ -245,6 +254,7 @@ def main(argv: list[str] | None = None) -> float:
     model = GPT(
         len(codec.characters), args.context, args.d_model, args.n_heads, args.n_layers, args.dropout
     ).to(args.device)
+    trained = parallel.wrap(model)  # averages the gradients over the processes
     # AdamW's decoupled weight decay is the usual choice for transformers.
     optimizer = nn.optimizers.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     total_steps = args.epochs * args.steps_per_epoch
@@ -253,11 +263,11 @@ def main(argv: list[str] | None = None) -> float:
     schedule = nn.lr_schedulers.linear_warmup_cosine(
         optimizer, warmup_steps=max(1, total_steps // 20), total_steps=total_steps
     )
-    print(
+    log(
         f"{len(text)} characters, vocabulary of {len(codec.characters)}; "
         f"model has {model.n_params} parameters"
     )
-    print(
+    log(
         f"before training: validation loss {validation_loss(model, validation_data, args):.3f} "
         f"(uniform guessing: ln {len(codec.characters)} = "
         f"{math.log(len(codec.characters)):.3f})"
@@ -267,11 +277,14 @@ def main(argv: list[str] | None = None) -> float:
     for epoch in range(1, args.epochs + 1):
         running_loss = 0.0
         progress = tqdm(
-            range(args.steps_per_epoch), desc=f"epoch {epoch}/{args.epochs}", leave=False
+            range(args.steps_per_epoch),
+            desc=f"epoch {epoch}/{args.epochs}",
+            leave=False,
+            disable=not parallel.is_main,
         )
         for step in progress:
             x, y = random_windows(train_data, args.batch_size, args.context, rng)
-            logits = model(x.to(args.device))
+            logits = trained(x.to(args.device))
             loss = F.cross_entropy_loss(logits, y.to(args.device))
             optimizer.zero_grad()
             loss.backward()
@@ -282,16 +295,15 @@ def main(argv: list[str] | None = None) -> float:
             running_loss += loss.item()
             progress.set_postfix(loss=f"{running_loss / (step + 1):.3f}", refresh=False)
         loss_now = validation_loss(model, validation_data, args)
-        print(
+        log(
             f"epoch {epoch:3d}/{args.epochs}  train loss "
-            f"{running_loss / args.steps_per_epoch:.3f}  validation loss {loss_now:.3f}"
+            f"{parallel.mean(running_loss / args.steps_per_epoch):.3f}  "
+            f"validation loss {loss_now:.3f}"
         )
 
     sample = generate(model, codec, "\n", args.sample_length, args.temperature, rng)
-    print(f"--- sample (temperature {args.temperature}) ---{sample}\n---")
-    print(
-        f"validation loss: {loss_now:.3f} nats per character ({time.perf_counter() - start:.0f} s)"
-    )
+    log(f"--- sample (temperature {args.temperature}) ---{sample}\n---")
+    log(f"validation loss: {loss_now:.3f} nats per character ({time.perf_counter() - start:.0f} s)")
     return loss_now
 
 

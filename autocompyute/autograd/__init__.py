@@ -2,6 +2,7 @@
 
 from autocompyute._engine import IndexedGradient
 from autocompyute.autograd.anomaly import detect_anomaly, is_anomaly_enabled
+from autocompyute.autograd.callbacks import queue_callback
 from autocompyute.autograd.drawing import GraphDrawing, draw_graph
 from autocompyute.autograd.functional import grad
 from autocompyute.autograd.grad_mode import (
@@ -33,5 +34,6 @@ __all__ = [
     "is_inference_mode_enabled",
     "no_autograd_tracking",
     "no_grad",
+    "queue_callback",
     "set_grad_enabled",
 ]

@@ -17,6 +17,7 @@ from autocompyute.utils.data.dataset import (
     TensorDataset,
     random_split,
 )
+from autocompyute.utils.data.distributed import DistributedSampler
 from autocompyute.utils.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -30,6 +31,7 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",
