@@ -1,11 +1,11 @@
-"""One training step of a small CNN on 28x28 images: autocompyute vs PyTorch, one CPU thread.
+"""One training step of a small CNN on 28x28 images: autocompyute vs PyTorch, 1 and 2 threads.
 
 Model: conv 1->32 k5, relu, conv 32->64 k3, relu, maxpool 2, flatten, linear 7744->10;
 cross-entropy loss, backward, SGD update. Both models start from the same weights (the first
 losses are printed as a check); the libraries run interleaved and the table shows median step
 times and their ratio.
 
-    python benchmarks/cnn_step.py [--batch 64] [--repeats 20] [--profile]
+    python benchmarks/cnn_step.py [--batch 64] [--repeats 20] [--threads 1 2] [--profile]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import timing  # first: it pins NumPy's and PyTorch's thread pools to one thread
 # isort: split
 
 import argparse
+import sys
 from collections.abc import Callable
 
 import numpy
@@ -96,6 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--profile", action="store_true", help="cProfile autocompyute's step")
     args = parser.parse_args()
 
@@ -113,10 +115,10 @@ def main() -> None:
         return
 
     first_losses = {name: step() for name, step in steps.items()}
-    medians = timing.interleaved_medians(steps, args.repeats, warmup=2)
-    print(f"small CNN training step, batch {args.batch}, 1 thread, {args.repeats} repeats")
+    print(f"small CNN training step, batch {args.batch}, {args.repeats} repeats")
     print("first losses: " + ", ".join(f"{n} {v:.5f}" for n, v in first_losses.items()))
-    timing.print_library_table(medians)
+    torch = sys.modules.get("torch")
+    timing.print_tables_per_thread_count(steps, args.threads, args.repeats, torch)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,7 @@ import timing  # first: it pins NumPy's and PyTorch's thread pools to one thread
 # isort: split
 
 import argparse
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy
@@ -62,25 +61,6 @@ def torch_step(torch: Any, layer: Any, x: numpy.ndarray) -> Callable[[], float]:
         return float(loss.item())
 
     return step
-
-
-@contextlib.contextmanager
-def threads(count: int, torch: Any) -> Iterator[None]:
-    """NumPy's BLAS and PyTorch on `count` threads inside the block."""
-    if count == 1:
-        yield
-        return
-    from threadpoolctl import threadpool_limits
-
-    previous = torch.get_num_threads() if torch is not None else None
-    with threadpool_limits(limits=count, user_api="blas"):
-        if torch is not None:
-            torch.set_num_threads(count)
-        try:
-            yield
-        finally:
-            if previous is not None:
-                torch.set_num_threads(previous)
 
 
 def main() -> None:
@@ -132,7 +112,7 @@ def main() -> None:
             losses = {name: run() for name, run in runs.items()}
             difference = abs(losses["autocompyute"] - losses["pytorch"]) if torch else None
             for count in args.threads:
-                with threads(count, torch):
+                with timing.threads(count, torch):
                     medians = timing.interleaved_medians(runs, args.repeats, warmup=3)
                 ours_ms = medians["autocompyute"] * 1e3
                 theirs_ms = medians["pytorch"] * 1e3 if torch else None

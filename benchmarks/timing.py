@@ -6,12 +6,13 @@ import it before NumPy or PyTorch (the setting is read when those libraries load
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
@@ -37,6 +38,67 @@ def interleaved_medians(
             step()
             times[key].append(time.perf_counter() - start)
     return {key: statistics.median(values) for key, values in times.items()}
+
+
+def training_step(
+    optimizer: Any,
+    compute_loss: Callable[[], Any],
+    before_update: Callable[[], object] | None = None,
+) -> Callable[[], float]:
+    """A training step for either library: zero the gradients, compute the loss, backward,
+    `before_update()` (e.g. gradient clipping), optimizer step; it returns the loss."""
+
+    def step() -> float:
+        optimizer.zero_grad()
+        loss = compute_loss()
+        loss.backward()
+        if before_update is not None:
+            before_update()
+        optimizer.step()
+        return float(loss.item())
+
+    return step
+
+
+def copy_weights(torch: Any, source: Any, target: Any) -> None:
+    """Copies every parameter of an autocompyute module into the same-named one of a PyTorch
+    module."""
+    ours = dict(source.named_parameters())
+    with torch.no_grad():
+        for name, parameter in target.named_parameters():
+            parameter.copy_(torch.from_numpy(ours[name].as_numpy()))
+
+
+@contextlib.contextmanager
+def threads(count: int, torch: Any = None) -> Iterator[None]:
+    """NumPy's BLAS (through threadpoolctl, installed with scikit-learn) and PyTorch (if given)
+    on `count` threads inside the block."""
+    if count == 1:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    previous = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=count, user_api="blas"):
+        if torch is not None:
+            torch.set_num_threads(count)
+        try:
+            yield
+        finally:
+            if previous is not None:
+                torch.set_num_threads(previous)
+
+
+def print_tables_per_thread_count(
+    steps: Mapping[str, Callable[[], object]], counts: list[int], repeats: int, torch: Any
+) -> None:
+    """For each thread count: times the steps interleaved (2 warm-up rounds) and prints the
+    library table."""
+    for count in counts:
+        with threads(count, torch):
+            medians = interleaved_medians(steps, repeats, warmup=2)
+        print(f"{count} thread{'s' if count > 1 else ''}:")
+        print_library_table(medians)
 
 
 def print_profile(step: Callable[[], object], calls: int, lines: int) -> None:

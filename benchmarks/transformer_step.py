@@ -1,4 +1,4 @@
-"""One training step of a character-level transformer: autocompyute vs PyTorch, one CPU thread.
+"""One training step of a character-level transformer: autocompyute vs PyTorch, 1 and 2 threads.
 
 Model (GPT-style, pre-norm): token + position embeddings, `blocks` x [layernorm, causal
 multi-head self-attention, residual; layernorm, linear 4x, GELU, linear, dropout, residual],
@@ -13,7 +13,8 @@ keep the model (embedding 384, 6 heads, 6 blocks, vocabulary 65, dropout 0.1) bu
 and batch 8: a step then takes about 1.3 s on the shared 2-core development machine (batch 16
 took about 2.5 s there). Pass larger sizes on the command line for a heavier run.
 
-    python benchmarks/transformer_step.py [--batch 8] [--context 64] [--repeats 10] [--profile]
+    python benchmarks/transformer_step.py [--batch 8] [--context 64] [--repeats 10] [--threads 1 2]
+        [--profile]
 """
 
 from __future__ import annotations
@@ -151,9 +152,7 @@ def torch_model(sizes: Sizes, source: Transformer) -> Any:
     with torch.no_grad():
         for name, parameter in model.named_parameters():
             key = (
-                name.replace(".weight", ".w")
-                .replace(".bias", ".b")
-                .replace(".q.", ".attention.q.")
+                name.replace(".q.", ".attention.q.")
                 .replace(".k.", ".attention.k.")
                 .replace(".v.", ".attention.v.")
                 .replace(".out.", ".attention.out.")
@@ -187,6 +186,7 @@ def main() -> None:
     for field in ("batch", "context", "embedding", "heads", "blocks"):
         parser.add_argument(f"--{field}", type=int, default=getattr(defaults, field))
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--profile", action="store_true", help="cProfile autocompyute's step")
     args = parser.parse_args()
     sizes = Sizes(
@@ -222,13 +222,12 @@ def main() -> None:
         timing.print_profile(steps["autocompyute"], calls=3, lines=20)
         return
 
-    medians = timing.interleaved_medians(steps, args.repeats, warmup=2)
     print(
         f"transformer training step: vocab {sizes.vocab}, context {sizes.context}, embedding "
         f"{sizes.embedding}, {sizes.heads} heads, {sizes.blocks} blocks, batch {sizes.batch}, "
-        f"dropout {sizes.dropout}; 1 thread, {args.repeats} repeats"
+        f"dropout {sizes.dropout}; {args.repeats} repeats"
     )
-    timing.print_library_table(medians)
+    timing.print_tables_per_thread_count(steps, args.threads, args.repeats, torch)
 
 
 if __name__ == "__main__":

@@ -376,3 +376,48 @@ def test_empty_inputs(path):
         out.sum().backward()
         assert x.grad.shape == (0, 4)
         x.grad = None
+
+
+# ------------------------------------------------------------------------------ work buffers
+
+
+def test_work_buffers_reuse_only_unreferenced_arrays():
+    from autocompyute.nn.functional.work_buffers import WorkBuffers
+
+    pool = WorkBuffers()
+    first = pool.empty(numpy, (4, 5), numpy.float32)
+    first_id = id(first)
+    view = first.reshape(20)
+    del first
+    second = pool.empty(numpy, (4, 5), numpy.float32)
+    assert id(second) != first_id  # the view keeps the first array in use
+    assert pool.empty(numpy, (4, 5), numpy.float64).dtype == numpy.float64
+    del view
+    assert id(pool.empty(numpy, (4, 5), numpy.float32)) == first_id
+
+
+def test_conv_outputs_alive_together_stay_independent(path):
+    conv = ac.nn.Conv2d(3, 4, 3)
+    x1, x2 = rand(2, 3, 8, 8, seed=1), rand(2, 3, 8, 8, seed=2)
+    y1 = conv(x1)
+    kept = y1.data.copy()
+    y2 = conv(x2)
+    numpy.testing.assert_array_equal(y1.data, kept)
+    assert not numpy.shares_memory(y1.data, y2.data)
+    (y1.sum() + y2.sum()).backward()
+    again = ac.nn.Conv2d(3, 4, 3)
+    again.load_state_dict(conv.state_dict())
+    numpy.testing.assert_array_equal(again(x1).data, kept)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n_keys", [5, 3, 7])
+def test_causal_attention_matches_torch(path, dtype, n_keys):
+    q = rand(2, 3, 5, 4, dtype=dtype, seed=1)
+    k, v = rand(2, 3, n_keys, 4, dtype=dtype, seed=2), rand(2, 3, n_keys, 6, dtype=dtype, seed=3)
+    check(
+        lambda *t: F.scaled_dot_product_attention(*t, is_causal=True),
+        lambda *t: TF.scaled_dot_product_attention(*t, is_causal=True),
+        [q, k, v],
+        dtype,
+    )

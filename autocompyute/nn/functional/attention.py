@@ -17,11 +17,21 @@ class ScaledDotProductAttention(Op):
     """softmax(q @ k^T * scale + mask) @ v, with optional inverted dropout on the weights.
 
     `mask` is a raw array broadcastable to (..., T, S): boolean (True = attend) or additive
-    (e.g. 0 / -inf). `keep` is a boolean dropout mask of shape (..., T, S) or None.
+    (e.g. 0 / -inf); `causal` applies a lower-triangular mask without one (used when there is
+    no other mask). `keep` is a boolean dropout mask of shape (..., T, S) or None.
     """
 
     def forward(
-        self, q: Any, k: Any, v: Any, *, scale: float, mask: Any, keep: Any, keep_scale: float
+        self,
+        q: Any,
+        k: Any,
+        v: Any,
+        *,
+        scale: float,
+        mask: Any,
+        keep: Any,
+        keep_scale: float,
+        causal: bool = False,
     ) -> Any:
         xp = self.xp
         scores = q @ xp.swapaxes(k, -1, -2)
@@ -41,7 +51,7 @@ class ScaledDotProductAttention(Op):
             else:
                 blocked = None
         # Softmax over the keys, in place on the scores buffer.
-        weights = softmax_kernels.softmax(xp, scores, -1, overwrite=True)
+        weights = softmax_kernels.softmax(xp, scores, -1, overwrite=True, causal=causal)
         if blocked is not None:
             weights *= ~blocked
         self.save_for_backward(q, k, v, weights)
@@ -135,9 +145,11 @@ def scaled_dot_product_attention(
             )
         if mask_data.dtype.kind == "f" and mask_data.dtype != q.dtype:
             mask_data = mask_data.astype(q.dtype)
-    if is_causal:
+    # A causal mask alone needs no mask array: the softmax skips the keys after each query.
+    causal_only = is_causal and mask_data is None
+    if is_causal and not causal_only:
         causal = xp.tril(xp.ones((n_queries, n_keys), dtype=bool))
-        mask_data = causal if mask_data is None else _combine(mask_data, causal, xp)
+        mask_data = _combine(mask_data, causal, xp)
     keep, keep_scale = None, 1.0
     if training and dropout_p > 0.0:
         scores_shape = (*q.shape[:-1], n_keys)
@@ -151,6 +163,7 @@ def scaled_dot_product_attention(
         mask=mask_data,
         keep=keep,
         keep_scale=keep_scale,
+        causal=causal_only,
     )
 
 

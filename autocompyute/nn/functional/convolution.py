@@ -17,6 +17,7 @@ from typing import Any
 from autocompyute.autograd.op import Op
 from autocompyute.deprecation import deprecated_aliases
 from autocompyute.nn.functional import pooling
+from autocompyute.nn.functional.work_buffers import conv_buffers
 from autocompyute.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d"]
@@ -70,7 +71,9 @@ def _unfold(
         strides=(channel_stride, *tap_strides, *step_strides, batch_stride),
     )
     rows = array.shape[0] * math.prod(kernel)
-    return xp.ascontiguousarray(windows).reshape(rows, math.prod(out_size) * array.shape[-1])
+    columns = conv_buffers.empty(xp, windows.shape, array.dtype)
+    columns[...] = windows
+    return columns.reshape(rows, math.prod(out_size) * array.shape[-1])
 
 
 def _fold(
@@ -95,6 +98,11 @@ def _fold(
         )
         result[(slice(None), *target, slice(None))] += columns[(slice(None), *tap)]
     return result
+
+
+def _matmul(xp: Any, a: Any, b: Any) -> Any:
+    """a @ b for 2-D arrays, written into a pooled work array."""
+    return xp.matmul(a, b, out=conv_buffers.empty(xp, (a.shape[0], b.shape[1]), b.dtype))
 
 
 def _conv_out_size(
@@ -150,7 +158,7 @@ class _ConvolutionOp(_WeightedOp):
         padded = _to_channels_first(xp, x, padding)
         out_size = _conv_out_size(padded.shape[1:-1], kernel, stride, dilation)
         columns = _unfold(xp, padded, kernel, stride, dilation, out_size)
-        out = w.reshape(w.shape[0], columns.shape[0]) @ columns
+        out = _matmul(xp, w.reshape(w.shape[0], columns.shape[0]), columns)
         if b is not None:
             out += b[:, None]
         # Keeping the columns (prod(kernel) times the input's size) for the weight gradient is
@@ -170,7 +178,7 @@ class _ConvolutionOp(_WeightedOp):
         )
         grad_x = grad_w = grad_b = None
         if needs_grad[0]:
-            grad_columns = w.reshape(out_channels, -1).T @ grad_rows
+            grad_columns = _matmul(xp, w.reshape(out_channels, -1).T, grad_rows)
             padded_size = tuple(size + 2 * pad for size, pad in zip(x_shape[2:], padding))
             grad_padded = _fold(
                 xp,

@@ -33,10 +33,17 @@ def _last(axis: int, x: Any) -> bool:
     return axis in (-1, x.ndim - 1)
 
 
-def softmax(xp: Any, x: Any, axis: int, overwrite: bool = False) -> Any:
-    """exp(x) / sum(exp(x)) along `axis`."""
+def softmax(xp: Any, x: Any, axis: int, overwrite: bool = False, causal: bool = False) -> Any:
+    """exp(x) / sum(exp(x)) along `axis`.
+
+    With `causal`, `x` holds attention scores (..., T, S) softmaxed over the last axis, and query
+    t sees only the keys 0..t (a `tril` mask; the other weights are 0).
+    """
     if _last(axis, x) and kernels.compiled(x):
-        return kernels.softmax(x, out=x if overwrite else None)
+        return kernels.softmax(x, causal=causal, out=x if overwrite else None)
+    if causal:
+        x = xp.where(xp.tril(xp.ones(x.shape[-2:], dtype=bool)), x, -xp.inf)
+        overwrite = True
     out = _shifted(x, axis, overwrite)
     xp.exp(out, out=out)
     out /= out.sum(axis=axis, keepdims=True)
