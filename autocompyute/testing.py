@@ -18,9 +18,73 @@ __all__ = [
     "assert_matches_torch",
     "assert_program_matches_torch",
     "gradcheck",
+    "import_torch",
     "numerical_grads",
     "reference_ops",
+    "torch_or_skip",
 ]
+
+
+def import_torch() -> Any:
+    """Imports PyTorch; under pytest, a missing PyTorch skips the calling test instead.
+
+    Outside pytest (or with PyTorch installed) this is `import torch`, raising ImportError
+    when it is missing.
+    """
+    try:
+        pytest: Any = importlib.import_module("pytest")
+    except ImportError:
+        # Imported by name: PyTorch is optional, and type-checking it would triple mypy's time.
+        return importlib.import_module("torch")
+    return pytest.importorskip("torch")
+
+
+def torch_or_skip() -> Any:
+    """PyTorch if it is installed, else a stand-in whose first real use skips the test.
+
+    For test modules that compare with PyTorch at module level (`torch = torch_or_skip()`):
+    without PyTorch, the tests that need none still run, and each test that calls into the
+    stand-in (`torch.tensor(...)`, `torch.nn.Linear(...)`) is skipped when it does. Classes
+    may subclass stand-in attributes (`class Net(torch.nn.Module)`); they are plain classes then.
+    """
+    try:
+        return importlib.import_module("torch")
+    except ImportError:
+        return _MissingTorch("torch")
+
+
+class _MissingTorch:
+    """Any attribute of a missing PyTorch; calling or iterating one skips the calling test."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def __getattr__(self, name: str) -> _MissingTorch:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _MissingTorch(f"{self._path}.{name}")
+
+    def __mro_entries__(self, bases: tuple[Any, ...]) -> tuple[type, ...]:
+        return (object,)
+
+    def _skip(self) -> Any:
+        pytest: Any = importlib.import_module("pytest")
+        pytest.skip(f"needs PyTorch ({self._path})", allow_module_level=True)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._skip()
+
+    def __iter__(self) -> Any:
+        return self._skip()
+
+    def __enter__(self) -> Any:
+        return self._skip()
+
+    def __exit__(self, *args: Any) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"<missing {self._path}>"
 
 
 def assert_matches_torch(
@@ -55,8 +119,7 @@ def assert_matches_torch(
         x = ac.randn(3, 4, req_grad=True)
         assert_matches_torch(lambda t: t.tanh() * t, lambda t: t.tanh() * t, [x])
     """
-    # Imported by name: PyTorch is optional, and type-checking it would triple mypy's time.
-    torch: Any = importlib.import_module("torch")
+    torch = import_torch()
     references = [
         torch.tensor(to_numpy(tensor.data).copy(order="C"), requires_grad=tensor.req_grad)
         for tensor in inputs
@@ -133,7 +196,7 @@ def assert_program_matches_torch(
 
         assert_program_matches_torch(lambda lib, x: lib.tanh(x).cumsum(0), numpy.ones(3))
     """
-    torch: Any = importlib.import_module("torch")
+    torch = import_torch()
     for dtype, tol in dtypes:
         torch_dtype = getattr(torch, dtype)
         ours = [Tensor(a, dtype=dtype, req_grad=True) for a in arrays]

@@ -10,9 +10,9 @@ import pytest
 
 import autocompyute as ac
 import autocompyute.nn.functional as F
-from autocompyute.testing import assert_matches_torch
+from autocompyute.testing import assert_matches_torch, torch_or_skip
 
-torch = pytest.importorskip("torch")
+torch = torch_or_skip()
 torch_functional = torch.nn.functional
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import autocompyute as ac
-from autocompyute.testing import assert_program_matches_torch, gradcheck
+from autocompyute.testing import assert_program_matches_torch, gradcheck, torch_or_skip
 
-torch = pytest.importorskip("torch")
+torch = torch_or_skip()
 
 check = assert_program_matches_torch
 
@@ -81,7 +81,7 @@ def test_setitem_gradcheck():
         h[x > 1] = v[0]
         return h
 
-    assert gradcheck(program, [x, v])
+    gradcheck(program, [x, v])
 
 
 def test_setitem_value_with_extra_leading_dims():
@@ -236,7 +236,7 @@ def test_inplace_gradcheck_with_earlier_consumers():
         h[0] = w
         return h + before
 
-    assert gradcheck(program, [x, w])
+    gradcheck(program, [x, w])
 
 
 def test_inplace_result_dtype_and_shape_errors():

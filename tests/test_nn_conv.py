@@ -10,9 +10,9 @@ from autocompyute.nn.functional.convolution import conv1d, conv2d, conv_transpos
 from autocompyute.nn.functional.pooling import maxpool2d
 from autocompyute.nn.layers.convolution import Conv1d, Conv2d, ConvTranspose2d
 from autocompyute.nn.layers.pooling import MaxPool2d
-from autocompyute.testing import gradcheck
+from autocompyute.testing import gradcheck, torch_or_skip
 
-torch = pytest.importorskip("torch")
+torch = torch_or_skip()
 torch_functional = torch.nn.functional
 
 RTOL, ATOL = 1e-4, 1e-5  # float32 sums over C * K taps, in another order than PyTorch's

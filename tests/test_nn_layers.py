@@ -8,9 +8,9 @@ import pytest
 
 import autocompyute as ac
 from autocompyute import nn
-from autocompyute.testing import assert_matches_torch
+from autocompyute.testing import assert_matches_torch, torch_or_skip
 
-torch = pytest.importorskip("torch")
+torch = torch_or_skip()
 
 RTOL, ATOL = 1e-5, 1e-6
 

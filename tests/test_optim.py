@@ -7,8 +7,9 @@ import autocompyute as ac
 from autocompyute import nn, optim
 from autocompyute.nn.module import Parameter
 from autocompyute.serialization import load, save
+from autocompyute.testing import torch_or_skip
 
-torch = pytest.importorskip("torch")
+torch = torch_or_skip()
 
 SHAPES = [(4, 3), (3,), (2, 2, 2)]
 STEPS = 25

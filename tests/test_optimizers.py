@@ -11,8 +11,9 @@ from autocompyute.nn.module import Parameter
 from autocompyute.nn.optimizers import SGD, Adam, AdamW
 from autocompyute.nn.utils import clip_grad_norm, clip_grad_value
 from autocompyute.serialization import load, save
+from autocompyute.testing import torch_or_skip
 
-torch = pytest.importorskip("torch")
+torch = torch_or_skip()
 
 SHAPES = [(4, 3), (3,), (2, 2, 2), ()]
 STEPS = 20

@@ -9,9 +9,10 @@ import types
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-torch = pytest.importorskip("torch")
+from autocompyute.testing import torch_or_skip
+
+torch = torch_or_skip()
 
 PROGRAM = Path(__file__).parent / "programs" / "lstm_language_model.py"
 TEXT = Path(__file__).parent.parent / "examples" / "data" / "shakespeare-coriolanus.txt"

@@ -6,16 +6,14 @@ exact in float32; forward values and gradients must agree with PyTorch in float3
 
 import numpy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
-hypothesis = pytest.importorskip("hypothesis")
-torch = pytest.importorskip("torch")
+import autocompyute as ac
+from autocompyute.testing import assert_matches_torch, torch_or_skip
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra import numpy as hnp  # noqa: E402
-
-import autocompyute as ac  # noqa: E402
-from autocompyute.testing import assert_matches_torch  # noqa: E402
+torch = torch_or_skip()
 
 SETTINGS = settings(max_examples=30, deadline=None, database=None)
 

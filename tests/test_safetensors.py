@@ -17,6 +17,7 @@ import pytest
 import autocompyute as ac
 import autocompyute.nn as nn
 from autocompyute.serialization import load, save
+from autocompyute.testing import torch_or_skip
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
 
@@ -157,7 +158,7 @@ def test_load_accepts_pytorch_keywords(tmp_path):
 # ------------------------------------------------------------------ PyTorch interop
 
 
-torch = pytest.importorskip("torch")
+torch = torch_or_skip()
 safetensors_torch = pytest.importorskip("safetensors.torch")
 
 

@@ -212,7 +212,7 @@ def test_operator_values_match_numpy(name):
 @pytest.mark.parametrize("name", list(OPERATORS))
 def test_operator_gradients_pass_gradcheck(name):
     function, _ = OPERATORS[name]
-    assert gradcheck(function, [positive_float64_leaf(2, 3), positive_float64_leaf(2, 3)])
+    gradcheck(function, [positive_float64_leaf(2, 3), positive_float64_leaf(2, 3)])
 
 
 def test_unary_plus_returns_the_tensor():

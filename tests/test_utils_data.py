@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 import autocompyute as ac
+from autocompyute.testing import torch_or_skip
 from autocompyute.utils import data
 
-torch = pytest.importorskip("torch")
+torch = torch_or_skip()
 tdata = torch.utils.data
 
 
