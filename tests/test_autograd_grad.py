@@ -4,8 +4,9 @@ import numpy
 import pytest
 
 import autocompyute as ac
+from autocompyute.testing import torch_or_skip
 
-torch = pytest.importorskip("torch")
+torch = torch_or_skip()
 
 
 def test_grad_matches_pytorch_for_several_outputs_and_inputs_and_leaves_grad_alone():

@@ -32,15 +32,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-hypothesis = pytest.importorskip("hypothesis")
-torch = pytest.importorskip("torch")
+import autocompyute as ac
+import autocompyute.nn.functional as F
+from autocompyute.testing import torch_or_skip
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import autocompyute as ac  # noqa: E402
-import autocompyute.nn.functional as F  # noqa: E402
+torch = torch_or_skip()
 
 torch_functional = torch.nn.functional
 

@@ -8,8 +8,9 @@ import pytest
 
 import autocompyute as ac
 from autocompyute import nn
+from autocompyute.testing import torch_or_skip
 
-torch = pytest.importorskip("torch")
+torch = torch_or_skip()
 
 
 def both(values):
