@@ -4,8 +4,10 @@ Sizes from issue 13: batch 32, input 64, hidden 64, sequences of 25 and 100 step
 time-major input without grad, loss = sum of all outputs and of the final state(s); the step
 clears the parameter gradients, runs forward and backward. Both libraries get the same weights
 (the first losses are compared) and run interleaved within every repeat; the table shows
-median milliseconds and the ratio to PyTorch. The thread count of NumPy's BLAS is set with
-threadpoolctl (installed with scikit-learn), PyTorch's with torch.set_num_threads.
+median milliseconds, the ratio of the medians to PyTorch, and the ratio of the fastest runs
+(steadier than the medians on a loaded machine, where preemption inflates every median).
+The thread count of NumPy's BLAS is set with threadpoolctl (installed with scikit-learn),
+PyTorch's with torch.set_num_threads.
 
     python benchmarks/rnn_step.py [--repeats 30] [--threads 1 2] [--steps 25 100] [--profile]
 """
@@ -17,6 +19,7 @@ import timing  # first: it pins NumPy's and PyTorch's thread pools to one thread
 # isort: split
 
 import argparse
+import statistics
 from collections.abc import Callable
 from typing import Any
 
@@ -86,6 +89,7 @@ def main() -> None:
         timing.Column("autocompyute ms", 17),
         timing.Column("pytorch ms", 12),
         timing.Column("ratio", 8),
+        timing.Column("min ratio", 10),
         timing.Column("loss diff", 11, digits=1),
         separator="  ",
     )
@@ -113,11 +117,12 @@ def main() -> None:
             difference = abs(losses["autocompyute"] - losses["pytorch"]) if torch else None
             for count in args.threads:
                 with timing.threads(count, torch):
-                    medians = timing.interleaved_medians(runs, args.repeats, warmup=3)
-                ours_ms = medians["autocompyute"] * 1e3
-                theirs_ms = medians["pytorch"] * 1e3 if torch else None
+                    times = timing.interleaved_times(runs, args.repeats, warmup=3)
+                ours_ms = statistics.median(times["autocompyute"]) * 1e3
+                theirs_ms = statistics.median(times["pytorch"]) * 1e3 if torch else None
                 ratio = ours_ms / theirs_ms if theirs_ms else None
-                print(table.row(cell, steps, count, ours_ms, theirs_ms, ratio, difference))
+                fastest = min(times["autocompyute"]) / min(times["pytorch"]) if torch else None
+                print(table.row(cell, steps, count, ours_ms, theirs_ms, ratio, fastest, difference))
 
 
 if __name__ == "__main__":

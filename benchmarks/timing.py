@@ -20,10 +20,10 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 Key = TypeVar("Key")
 
 
-def interleaved_medians(
+def interleaved_times(
     steps: Mapping[Key, Callable[[], object]], repeats: int, warmup: int
-) -> dict[Key, float]:
-    """Median seconds per call of each step.
+) -> dict[Key, list[float]]:
+    """Seconds of every timed call of each step.
 
     After `warmup` untimed rounds, each of the `repeats` timed rounds calls every step once, in
     the mapping's order, so that changes in machine load affect all steps alike.
@@ -37,6 +37,14 @@ def interleaved_medians(
             start = time.perf_counter()
             step()
             times[key].append(time.perf_counter() - start)
+    return times
+
+
+def interleaved_medians(
+    steps: Mapping[Key, Callable[[], object]], repeats: int, warmup: int
+) -> dict[Key, float]:
+    """Median seconds per call of each step, timed as in `interleaved_times`."""
+    times = interleaved_times(steps, repeats, warmup)
     return {key: statistics.median(values) for key, values in times.items()}
 
 
