@@ -6,7 +6,6 @@ Ops never import `numpy` or `cupy` directly; they ask for the array module of th
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache, lru_cache
 from types import ModuleType
@@ -15,18 +14,14 @@ from typing import Any
 import numpy
 
 __all__ = [
-    "REFERENCE_KERNELS_VARIABLE",
     "Device",
     "DeviceLike",
     "array_module",
-    "compiled_kernels_enabled",
     "cuda_available",
     "device_of",
     "get_device",
 ]
 
-# Set to 1 to run the NumPy/CuPy reference implementation of every compiled CPU kernel.
-REFERENCE_KERNELS_VARIABLE = "AUTOCOMPYUTE_REFERENCE_KERNELS"
 
 _DEVICE_PATTERN = re.compile(r"^(cpu|cuda)(?::(\d+))?$")
 
@@ -168,13 +163,3 @@ def move_array(array: Any, device: Device) -> Any:
         if isinstance(array, cupy.ndarray) and array.device.id == device.index:
             return array
         return cupy.asarray(array)
-
-
-def compiled_kernels_enabled(xp: ModuleType) -> bool:
-    """Whether ops on arrays of module `xp` run their compiled CPU kernels.
-
-    Only NumPy arrays have compiled kernels; CuPy arrays always take the xp reference path, and
-    so do NumPy arrays while the environment variable AUTOCOMPYUTE_REFERENCE_KERNELS is 1 (read
-    at every call, so tests can switch it).
-    """
-    return xp is numpy and os.environ.get(REFERENCE_KERNELS_VARIABLE, "0") in ("", "0")

@@ -1,7 +1,7 @@
 """RNN, LSTM and GRU layers and cells: PyTorch parity on copied weights, gradcheck, API, errors.
 
 Every parity test runs twice: with the compiled time loops and with the xp reference path
-(AUTOCOMPYUTE_REFERENCE_KERNELS=1).
+(`ac.kernels.reference_kernels()`, as AUTOCOMPYUTE_REFERENCE_KERNELS=1 does).
 """
 
 import math
@@ -13,7 +13,6 @@ import pytest
 import autocompyute as ac
 import autocompyute.nn as nn
 from autocompyute import _recurrent
-from autocompyute.backend import REFERENCE_KERNELS_VARIABLE
 from autocompyute.ops import recurrent_reference
 from autocompyute.testing import gradcheck, torch_or_skip
 
@@ -50,10 +49,10 @@ def _one_thread(one_thread):
 
 
 @pytest.fixture(params=["compiled", "reference"])
-def kernels(request, monkeypatch):
+def kernels(request):
     """Runs a test once with the compiled loops and once with the xp reference."""
-    monkeypatch.setenv(REFERENCE_KERNELS_VARIABLE, "1" if request.param == "reference" else "0")
-    return request.param
+    with ac.kernels.reference_kernels(request.param == "reference"):
+        yield request.param
 
 
 def _copy_weights(ours, theirs):
@@ -205,7 +204,7 @@ def test_layer_passes_gradcheck(mode, kernels):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_compiled_and_reference_paths_agree(dtype, monkeypatch):
+def test_compiled_and_reference_paths_agree(dtype):
     rng = np.random.default_rng(6)
     for mode in sorted(MODES):
         layer = MODES[mode][0](
@@ -213,12 +212,12 @@ def test_compiled_and_reference_paths_agree(dtype, monkeypatch):
         )
         x = ac.tensor(rng.standard_normal((20, 4, 8)).astype(dtype), req_grad=True)
         results = []
-        for setting in ("0", "1"):
-            monkeypatch.setenv(REFERENCE_KERNELS_VARIABLE, setting)
+        for reference_path in (False, True):
             for tensor in (x, *layer.parameters()):
                 tensor.grad = None
-            output, _ = layer(x)
-            (output * output).sum().backward()
+            with ac.kernels.reference_kernels(reference_path):
+                output, _ = layer(x)
+                (output * output).sum().backward()
             results.append([output.data, x.grad, *(p.grad for p in layer.parameters())])
         for compiled, reference in zip(*results, strict=True):
             # Rounding differs only in the last bits of each term; sums over many steps can
@@ -249,14 +248,14 @@ def test_cell_math_is_accurate_and_keeps_nan_and_inf(dtype):
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
-def test_nan_input_propagates_alike_in_both_paths(mode, monkeypatch):
+def test_nan_input_propagates_alike_in_both_paths(mode):
     layer = MODES[mode][0](3, 4, **MODES[mode][2])
     x = np.ones((5, 2, 3), dtype=np.float32)
     x[2, 1, 0] = np.nan
     outputs = []
-    for setting in ("0", "1"):
-        monkeypatch.setenv(REFERENCE_KERNELS_VARIABLE, setting)
-        outputs.append(layer(ac.tensor(x))[0].data)
+    for reference_path in (False, True):
+        with ac.kernels.reference_kernels(reference_path):
+            outputs.append(layer(ac.tensor(x))[0].data)
     np.testing.assert_array_equal(np.isnan(outputs[0]), np.isnan(outputs[1]))
     assert not np.isnan(outputs[0][:2]).any() and np.isnan(outputs[0][2:, 1]).all()
 

@@ -16,16 +16,16 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from autocompyute import _recurrent
+from autocompyute import _recurrent, kernels
 from autocompyute.autograd.op import Op
-from autocompyute.backend import compiled_kernels_enabled
 from autocompyute.ops import recurrent_reference
 
 __all__ = ["GRUSequence", "LSTMSequence", "RNNSequence"]
 
 
-def _kernels(xp: ModuleType) -> Any:
-    return _recurrent if compiled_kernels_enabled(xp) else recurrent_reference
+def _loops(x: Any) -> Any:
+    """The compiled time loops for NumPy float arrays, else (CuPy, or forced) the reference."""
+    return _recurrent if kernels.compiled(x) else recurrent_reference
 
 
 def _check_arrays(
@@ -107,7 +107,7 @@ class RNNSequence(Op):
         flat, xw = _project(xp, x, w_ih, bias)
         h0 = _state(xp, h0)
         out = xp.empty_like(xw)
-        _kernels(xp).rnn_forward(xw, w_hh, h0, relu, reverse, out)
+        _loops(x).rnn_forward(xw, w_hh, h0, relu, reverse, out)
         self.save_for_backward(flat, w_ih, w_hh, h0, out)
         return out
 
@@ -117,7 +117,7 @@ class RNNSequence(Op):
         relu, reverse = self.kwargs.get("relu", False), self.kwargs.get("reverse", False)
         grad = xp.ascontiguousarray(grad, dtype=out.dtype)
         dpre = xp.empty_like(out)
-        grad_h0 = _kernels(xp).rnn_backward(out, grad, w_hh, relu, reverse, dpre)
+        grad_h0 = _loops(out).rnn_backward(out, grad, w_hh, relu, reverse, dpre)
         grad_x, grad_w_ih, grad_b = _input_grads(self, dpre, flat, w_ih)
         needs = self.needs_grad
         grad_w_hh = _hidden_weight_grad(xp, dpre, out, h0, reverse) if needs[2] else None
@@ -166,7 +166,7 @@ class LSTMSequence(Op):
         gates = xp.empty_like(xw)
         cells = xp.empty((steps, rows, size), dtype=x.dtype)
         tanh_cells = xp.empty_like(cells)
-        _kernels(xp).lstm_forward(xw, w_hh, h0, c0, reverse, out, gates, cells, tanh_cells)
+        _loops(x).lstm_forward(xw, w_hh, h0, c0, reverse, out, gates, cells, tanh_cells)
         packed[steps] = cells[0 if reverse else steps - 1]
         self.save_for_backward(flat, w_ih, w_hh, h0, c0, out, gates, cells, tanh_cells)
         return packed
@@ -179,7 +179,7 @@ class LSTMSequence(Op):
         grad = xp.ascontiguousarray(grad, dtype=out.dtype)
         dc = grad[steps].copy()
         dgates = xp.empty_like(gates)
-        grad_h0 = _kernels(xp).lstm_backward(
+        grad_h0 = _loops(out).lstm_backward(
             gates, cells, tanh_cells, c0, grad[:steps], dc, w_hh, reverse, dgates
         )
         grad_x, grad_w_ih, grad_b = _input_grads(self, dgates, flat, w_ih)
@@ -223,7 +223,7 @@ class GRUSequence(Op):
         steps, rows = x.shape[0], x.shape[1]
         out = xp.empty((steps, rows, size), dtype=x.dtype)
         saved = xp.empty((steps, rows, 4 * size), dtype=x.dtype)
-        _kernels(xp).gru_forward(xw, w_hh, b_hn, h0, reverse, out, saved)
+        _loops(x).gru_forward(xw, w_hh, b_hn, h0, reverse, out, saved)
         self.save_for_backward(flat, w_ih, w_hh, h0, out, saved)
         return out
 
@@ -234,7 +234,7 @@ class GRUSequence(Op):
         grad = xp.ascontiguousarray(grad, dtype=out.dtype)
         dxw = xp.empty((*out.shape[:2], 3 * out.shape[2]), dtype=out.dtype)
         dhw = xp.empty_like(dxw)
-        grad_h0 = _kernels(xp).gru_backward(saved, out, h0, grad, w_hh, reverse, dxw, dhw)
+        grad_h0 = _loops(out).gru_backward(saved, out, h0, grad, w_hh, reverse, dxw, dhw)
         grad_x, grad_w_ih, grad_b_ih = _input_grads(self, dxw, flat, w_ih)
         needs = self.needs_grad
         grad_w_hh = _hidden_weight_grad(xp, dhw, out, h0, reverse) if needs[2] else None

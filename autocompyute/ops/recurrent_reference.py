@@ -2,8 +2,9 @@
 
 Same functions, arguments and results as the compiled module `autocompyute._recurrent` (see
 its docstrings): the ops call this one for CuPy arrays, and for NumPy arrays while the reference
-path is forced (`AUTOCOMPYUTE_REFERENCE_KERNELS=1`), so that tests compare the two. Each step is
-a handful of whole-array operations of the array module instead of one compiled loop.
+path is forced (`ac.kernels.reference_kernels()` or `AUTOCOMPYUTE_REFERENCE_KERNELS=1`), so that
+tests compare the two. Each step is a handful of whole-array operations of the array module
+instead of one compiled loop.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@
  * outside, in NumPy's BLAS; these loops do everything elementwise around them in one pass.
  *
  * sigmoid and tanh are built from exp alone, so that the loops vectorize wherever exp does
- * (glibc's libmvec, declared below when CMake found it) and stay portable scalar code
- * elsewhere. The build must not use -ffast-math: NaN and Inf pass through as in NumPy.
+ * (glibc's libmvec, see vector_math.h) and stay portable scalar code elsewhere. The build must
+ * not use -ffast-math: NaN and Inf pass through as in NumPy.
  */
 #ifndef AUTOCOMPYUTE_RECURRENT_CELLS_H
 #define AUTOCOMPYUTE_RECURRENT_CELLS_H
@@ -17,29 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
-/* math.h declares libmvec's vector variants only under -ffast-math; declaring them here lets
- * the vectorizer call them (they handle NaN and Inf like the scalar functions). */
-#if defined(AUTOCOMPYUTE_LIBMVEC)
-__attribute__((simd("notinbranch"))) float expf(float);
-__attribute__((simd("notinbranch"))) double exp(double);
-#endif
-
-/* Where libmvec is there (GCC, x86-64 glibc), each kernel is also compiled for AVX2 and
- * AVX-512 and the loader picks the best the CPU has (ifunc): wheels stay baseline x86-64. */
-#ifndef ACR_CLONES
-#if defined(AUTOCOMPYUTE_LIBMVEC) && defined(__x86_64__)
-#define ACR_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
-#else
-#define ACR_CLONES
-#endif
-#endif
-#define ACR_KERNEL static ACR_CLONES
-
-#if defined(AUTOCOMPYUTE_OPENMP_SIMD)
-#define ACR_SIMD _Pragma("omp simd")
-#else
-#define ACR_SIMD
-#endif
+/* Vector math declarations, AC_KERNEL (load-time dispatch) and the AC_SIMD pragma. */
+#include "../vector_math.h"
 
 #define ACR_R float
 #define ACR_UINT uint32_t

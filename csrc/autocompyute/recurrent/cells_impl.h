@@ -36,16 +36,16 @@ static inline ACR_R ACR_FN(acr_tanh)(ACR_R x)
 }
 
 /* tanh of a whole array (the elementwise reference of the series and exp forms above). */
-ACR_KERNEL void ACR_FN(acr_tanh_array)(ptrdiff_t n, const ACR_R *x, ACR_R *out)
+AC_KERNEL void ACR_FN(acr_tanh_array)(ptrdiff_t n, const ACR_R *x, ACR_R *out)
 {
-    ACR_SIMD
+    AC_SIMD
     for (ptrdiff_t i = 0; i < n; i++)
         out[i] = ACR_FN(acr_tanh)(x[i]);
 }
 
-ACR_KERNEL void ACR_FN(acr_sigmoid_array)(ptrdiff_t n, const ACR_R *x, ACR_R *out)
+AC_KERNEL void ACR_FN(acr_sigmoid_array)(ptrdiff_t n, const ACR_R *x, ACR_R *out)
 {
-    ACR_SIMD
+    AC_SIMD
     for (ptrdiff_t i = 0; i < n; i++)
         out[i] = ACR_FN(acr_sigmoid)(x[i]);
 }
@@ -53,36 +53,36 @@ ACR_KERNEL void ACR_FN(acr_sigmoid_array)(ptrdiff_t n, const ACR_R *x, ACR_R *ou
 /* ------------------------------------------------------------------------------ RNN */
 
 /* h = act(xw + hw), act tanh (relu = 0) or relu (relu = 1); xw holds both biases. */
-ACR_KERNEL void ACR_FN(acr_rnn_forward)(ptrdiff_t rows, ptrdiff_t size, int relu, const ACR_R *xw,
+AC_KERNEL void ACR_FN(acr_rnn_forward)(ptrdiff_t rows, ptrdiff_t size, int relu, const ACR_R *xw,
                                     const ACR_R *hw, ACR_R *h)
 {
     ptrdiff_t n = rows * size;
     if (relu) {
-        ACR_SIMD
+        AC_SIMD
         for (ptrdiff_t i = 0; i < n; i++) {
             ACR_R v = xw[i] + hw[i];
             h[i] = v < 0 ? (ACR_R)0 : v; /* NaN passes */
         }
     } else {
-        ACR_SIMD
+        AC_SIMD
         for (ptrdiff_t i = 0; i < n; i++)
             h[i] = ACR_FN(acr_tanh)(xw[i] + hw[i]);
     }
 }
 
 /* grad of the pre-activation, from the step's output grad plus the recurrent grad dh_next. */
-ACR_KERNEL void ACR_FN(acr_rnn_backward)(ptrdiff_t rows, ptrdiff_t size, int relu, const ACR_R *h,
+AC_KERNEL void ACR_FN(acr_rnn_backward)(ptrdiff_t rows, ptrdiff_t size, int relu, const ACR_R *h,
                                      const ACR_R *grad, const ACR_R *dh_next, ACR_R *dpre)
 {
     ptrdiff_t n = rows * size;
     if (relu) {
-        ACR_SIMD
+        AC_SIMD
         for (ptrdiff_t i = 0; i < n; i++) {
             ACR_R d = grad[i] + dh_next[i];
             dpre[i] = h[i] > 0 ? d : (ACR_R)0;
         }
     } else {
-        ACR_SIMD
+        AC_SIMD
         for (ptrdiff_t i = 0; i < n; i++)
             dpre[i] = (grad[i] + dh_next[i]) * ((ACR_R)1 - h[i] * h[i]);
     }
@@ -92,7 +92,7 @@ ACR_KERNEL void ACR_FN(acr_rnn_backward)(ptrdiff_t rows, ptrdiff_t size, int rel
 
 /* gates (rows, 4 size): pre-activations xw + hw in, activations [i f g o] out (saved for
  * backward); c = f c_prev + i g, tanh_c = tanh(c), h = o tanh_c. */
-ACR_KERNEL void ACR_FN(acr_lstm_forward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *xw,
+AC_KERNEL void ACR_FN(acr_lstm_forward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *xw,
                                      const ACR_R *hw, const ACR_R *c_prev, ACR_R *gates,
                                      ACR_R *c, ACR_R *tanh_c, ACR_R *h)
 {
@@ -104,7 +104,7 @@ ACR_KERNEL void ACR_FN(acr_lstm_forward)(ptrdiff_t rows, ptrdiff_t size, const A
         ACR_R *c_row = c + b * size;
         ACR_R *t_row = tanh_c + b * size;
         ACR_R *out = h + b * size;
-        ACR_SIMD
+        AC_SIMD
         for (ptrdiff_t j = 0; j < size; j++) {
             ACR_R i = ACR_FN(acr_sigmoid)(x_row[j] + h_row[j]);
             ACR_R f = ACR_FN(acr_sigmoid)(x_row[size + j] + h_row[size + j]);
@@ -125,7 +125,7 @@ ACR_KERNEL void ACR_FN(acr_lstm_forward)(ptrdiff_t rows, ptrdiff_t size, const A
 
 /* One step back: dh = grad + dh_next; dc (in: from the later step, out: to the earlier one);
  * dgates (rows, 4 size) = gradients of the gate pre-activations. */
-ACR_KERNEL void ACR_FN(acr_lstm_backward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *gates,
+AC_KERNEL void ACR_FN(acr_lstm_backward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *gates,
                                       const ACR_R *c_prev, const ACR_R *tanh_c, const ACR_R *grad,
                                       const ACR_R *dh_next, ACR_R *dc, ACR_R *dgates)
 {
@@ -137,7 +137,7 @@ ACR_KERNEL void ACR_FN(acr_lstm_backward)(ptrdiff_t rows, ptrdiff_t size, const 
         const ACR_R *next_row = dh_next + b * size;
         ACR_R *dc_row = dc + b * size;
         ACR_R *d_row = dgates + b * 4 * size;
-        ACR_SIMD
+        AC_SIMD
         for (ptrdiff_t j = 0; j < size; j++) {
             ACR_R i = g_row[j], f = g_row[size + j], g = g_row[2 * size + j];
             ACR_R o = g_row[3 * size + j], tc = t_row[j];
@@ -157,7 +157,7 @@ ACR_KERNEL void ACR_FN(acr_lstm_backward)(ptrdiff_t rows, ptrdiff_t size, const 
 /* xw (rows, 3 size) = x w_ih^T + b_ih, plus b_hh in the reset and update blocks; hw = h w_hh^T;
  * b_hn: the new-gate block of b_hh (zeros without bias). saved (rows, 4 size)
  * gets [r z n hn] with hn = h w_hn^T + b_hn; h = n + z (h_prev - n). */
-ACR_KERNEL void ACR_FN(acr_gru_forward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *xw,
+AC_KERNEL void ACR_FN(acr_gru_forward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *xw,
                                     const ACR_R *hw, const ACR_R *b_hn, const ACR_R *h_prev,
                                     ACR_R *saved, ACR_R *h)
 {
@@ -167,7 +167,7 @@ ACR_KERNEL void ACR_FN(acr_gru_forward)(ptrdiff_t rows, ptrdiff_t size, const AC
         const ACR_R *h_in = h_prev + b * size;
         ACR_R *s_row = saved + b * 4 * size;
         ACR_R *out = h + b * size;
-        ACR_SIMD
+        AC_SIMD
         for (ptrdiff_t j = 0; j < size; j++) {
             ACR_R r = ACR_FN(acr_sigmoid)(x_row[j] + h_row[j]);
             ACR_R z = ACR_FN(acr_sigmoid)(x_row[size + j] + h_row[size + j]);
@@ -186,7 +186,7 @@ ACR_KERNEL void ACR_FN(acr_gru_forward)(ptrdiff_t rows, ptrdiff_t size, const AC
 /* One step back: dh = grad + dh_next + carry, where carry (in and out) is the part of the
  * gradient that reaches h_prev directly through z h_prev. dxw and dhw (rows, 3 size) are the
  * gradients of the input and hidden projections. */
-ACR_KERNEL void ACR_FN(acr_gru_backward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *saved,
+AC_KERNEL void ACR_FN(acr_gru_backward)(ptrdiff_t rows, ptrdiff_t size, const ACR_R *saved,
                                      const ACR_R *h_prev, const ACR_R *grad, const ACR_R *dh_next,
                                      ACR_R *carry, ACR_R *dxw, ACR_R *dhw)
 {
@@ -198,7 +198,7 @@ ACR_KERNEL void ACR_FN(acr_gru_backward)(ptrdiff_t rows, ptrdiff_t size, const A
         ACR_R *carry_row = carry + b * size;
         ACR_R *dx_row = dxw + b * 3 * size;
         ACR_R *dh_row = dhw + b * 3 * size;
-        ACR_SIMD
+        AC_SIMD
         for (ptrdiff_t j = 0; j < size; j++) {
             ACR_R r = s_row[j], z = s_row[size + j], n = s_row[2 * size + j];
             ACR_R hn = s_row[3 * size + j];
