@@ -167,3 +167,6 @@ def is_pending_in_backward(node: OpNode) -> bool: ...
 def run_backward_capturing(
     root: TensorCore, grad: Any, retain_graph: bool, inputs: tuple[Any, ...]
 ) -> list[Any]: ...
+
+class AnomalyError(RuntimeError, FloatingPointError):
+    """Raised in anomaly mode by the op whose result holds NaN or Inf."""

@@ -259,3 +259,32 @@ def test_a_module_without_hooks_takes_the_plain_path():
     assert layer._hooks is None
     out = layer(ac.ones(1, 2))
     assert out.shape == (1, 2)
+
+
+class Bilinear(nn.Module):
+    def forward(self, a, b):
+        return (a * b).tanh()
+
+
+class TorchBilinear(torch.nn.Module):
+    def forward(self, a, b):
+        return (a * b).tanh()
+
+
+def test_full_backward_hook_of_a_module_with_two_inputs_matches_pytorch():
+    values = numpy.random.default_rng(1).normal(size=(2, 3))
+    seen = []
+    for module, lib in ((Bilinear(), "ac"), (TorchBilinear(), "torch")):
+        log = []
+        seen.append(log)
+        module.register_full_backward_hook(
+            lambda m, gi, go, log=log: log.append([to_numpy(g) for g in (*gi, *go)])
+        )
+        a, ta = both(values)
+        b, tb = both(values[::-1].copy())
+        out = module(a, b) if lib == "ac" else module(ta, tb)
+        (out * out).sum().backward()
+    ours, theirs = seen
+    assert len(ours) == len(theirs) == 1
+    for x, y in zip(ours[0], theirs[0]):
+        numpy.testing.assert_allclose(x, y, rtol=1e-12)

@@ -1,7 +1,7 @@
 """Autograd: the Op base class, grad mode and graph tools."""
 
 from autocompyute._engine import IndexedGradient
-from autocompyute.autograd.anomaly import detect_anomaly, is_anomaly_enabled
+from autocompyute.autograd.anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from autocompyute.autograd.callbacks import queue_callback
 from autocompyute.autograd.drawing import GraphDrawing, draw_graph
 from autocompyute.autograd.functional import grad
@@ -19,6 +19,7 @@ from autocompyute.autograd.hooks import RemovableHandle
 from autocompyute.autograd.op import Op
 
 __all__ = [
+    "AnomalyError",
     "GraphDrawing",
     "IndexedGradient",
     "Op",

@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 
 from autocompyute import _engine
 
-__all__ = ["detect_anomaly", "is_anomaly_enabled", "user_source_line"]
+__all__ = ["AnomalyError", "detect_anomaly", "is_anomaly_enabled", "user_source_line"]
+
+AnomalyError = _engine.AnomalyError
 
 F = TypeVar("F", bound=Callable[..., Any])
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -48,14 +50,15 @@ class detect_anomaly:  # noqa: N801 (PyTorch's name)
         check_nan: False turns the checks off (PyTorch's argument).
 
     Raises:
-        FloatingPointError: from the op whose result holds NaN or Inf.
+        AnomalyError: (a RuntimeError and a FloatingPointError) from the op whose result holds
+            NaN or Inf.
 
     >>> import autocompyute as ac
     >>> x = ac.tensor([0.0, 1.0], req_grad=True)
     >>> with detect_anomaly():
     ...     y = x.log()  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
-    FloatingPointError: detect_anomaly: Log forward produced NaN or Inf in its output; ...
+    autocompyute._engine.AnomalyError: detect_anomaly: Log forward produced NaN or Inf in its output; ...
     """
 
     def __init__(self, check_nan: bool = True) -> None:

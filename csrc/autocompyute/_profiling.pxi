@@ -236,9 +236,14 @@ cdef inline bint _has_nonfinite(object array):
     return not bool(xp.isfinite(array).all())
 
 
+class AnomalyError(RuntimeError, FloatingPointError):
+    """Raised in anomaly mode by the op whose result holds NaN or Inf (a RuntimeError, as in
+    PyTorch, and a FloatingPointError)."""
+
+
 cdef _raise_anomaly(OpNode op, str phase, str what):
     where = _names[op.profile_mark.source] if op.profile_mark.source >= 0 else "an unknown line"
-    raise FloatingPointError(
+    raise AnomalyError(
         f"detect_anomaly: {type(op).__name__} {phase} produced NaN or Inf in {what}; the op "
         f"was created at {where}"
     )
