@@ -58,7 +58,7 @@ class detect_anomaly:  # noqa: N801 (PyTorch's name)
     >>> with detect_anomaly():
     ...     y = x.log()  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
-    autocompyute._engine.AnomalyError: detect_anomaly: Log forward produced NaN or Inf in its output; ...
+    autocompyute._engine.AnomalyError: detect_anomaly: Log forward produced NaN or Inf ...
     """
 
     def __init__(self, check_nan: bool = True) -> None:
