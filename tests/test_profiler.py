@@ -351,3 +351,4 @@ def test_gpu_ops_get_device_times_from_cuda_events(tmp_path):
     trace = json.loads(prof.export_chrome_trace(tmp_path / "gpu.json").read_text())
     assert any(e.get("pid") == 2 and e["ph"] == "X" for e in trace["traceEvents"])
     assert numpy.isfinite(sum(e.device_ns for e in events))
+    assert "Device" in prof.key_averages().table()

@@ -391,6 +391,9 @@ class KeyAverages(list[KeyAverage]):
         if self._by_shape:
             headers.append("Input shapes")
         headers += ["Calls", "Self", "Self %", "Total", "Mean", "Forward", "Backward", "Bytes"]
+        on_device = any(row.device_ns for row in rows)  # ops ran on a GPU (CUDA event times)
+        if on_device:
+            headers.append("Device")
         lines = []
         for row in rows:
             name = row.name if len(row.name) <= width else row.name[: width - 3] + "..."
@@ -409,6 +412,8 @@ class KeyAverages(list[KeyAverage]):
                 _time(row.backward_ns),
                 _bytes(row.nbytes),
             ]
+            if on_device:
+                cells.append(_time(row.device_ns))
             lines.append(cells)
         widths = [
             max(len(headers[i]), *(len(cells[i]) for cells in lines)) if lines else len(headers[i])
