@@ -83,3 +83,23 @@ def test_hooks_on_inputs_run_but_post_accumulate_hooks_do_not():
 def test_gradcheck_is_public():
     x = ac.randn(3, dtype="float64", req_grad=True)
     assert ac.autograd.gradcheck(lambda t: (t * t).tanh(), [x])
+
+
+def test_grad_in_one_thread_leaves_backward_in_another_alone():
+    import threading
+
+    x = ac.ones(2, req_grad=True)
+    y = ac.ones(2, req_grad=True)
+    results = []
+
+    def worker():
+        for _ in range(50):
+            results.append(ac.autograd.grad((x * 2).sum(), x)[0].data.tolist())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    for _ in range(50):
+        (y * 3).sum().backward()
+    thread.join()
+    assert y.grad.tolist() == [150.0, 150.0] and x.grad is None
+    assert results == [[2.0, 2.0]] * 50

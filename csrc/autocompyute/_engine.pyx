@@ -952,7 +952,7 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
     cdef ProfileMark profile_mark
 
     if root_node is None:
-        if root._hooks is not None or _capture is not None:
+        if root._hooks is not None or autocompyute_capturing:
             _finish_leaf(root, grad, False)
         else:
             _deliver_to_leaf(root, grad, False)
@@ -970,7 +970,7 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
             node = <OpNode>ready.pop()
             node_grad = node.grad_buffer
             node.grad_buffer = None
-            if node.tensor_hooks is not None or _capture is not None:
+            if node.tensor_hooks is not None or autocompyute_capturing:
                 node_grad = _node_grad_ready(node, node_grad)
             if node.retained_output is not None:  # after the hooks, as in PyTorch
                 _store_retained(node, node_grad)
@@ -1004,7 +1004,7 @@ def run_backward(TensorCore root not None, object grad, bint retain_graph=False)
                 parent = <TensorCore>parents[i]
                 returned = (<tuple>grads)[i]
                 child = _producer(parent, node)
-                if child is None and (parent._hooks is not None or _capture is not None):
+                if child is None and (parent._hooks is not None or autocompyute_capturing):
                     _deliver_returned_to_watched_leaf(parent, returned, node, i, mark)
                 elif type(returned) is IndexedGradient:
                     _scatter(parent, <IndexedGradient>returned, node, i)

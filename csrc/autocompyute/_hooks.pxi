@@ -33,8 +33,21 @@ cdef class TensorHooks:
 
 
 cdef long long _next_hook_key = 0
-cdef dict _capture = None   # autograd.grad: id(leaf or node) -> slot in _captured
-cdef list _captured = None  # the captured gradients (None where none arrived)
+# autograd.grad runs per thread: a C thread-local flag says whether this thread captures, and
+# _captures[thread] holds (id(leaf or node) -> slot, the captured gradients by slot).
+cdef extern from *:
+    """
+    #if defined(_MSC_VER)
+    static __declspec(thread) int autocompyute_capturing = 0;
+    #else
+    static _Thread_local int autocompyute_capturing = 0;
+    #endif
+    """
+    int autocompyute_capturing
+
+from cpython.pythread cimport PyThread_get_thread_ident
+
+cdef dict _captures = {}
 
 
 def add_tensor_hook(TensorCore tensor not None, hook, bint post_accumulate=False):
@@ -164,8 +177,8 @@ cdef _finish_leaf(TensorCore leaf, object grad, bint fresh):
     """The leaf's gradient of this pass is complete: hooks, then .grad (or the capture)."""
     cdef TensorHooks holder = <TensorHooks>leaf._hooks
     cdef object slot = None
-    if _capture is not None:
-        slot = _capture.get(id(leaf))
+    if autocompyute_capturing:
+        slot = (<dict>(<tuple>_captures[PyThread_get_thread_ident()])[0]).get(id(leaf))
         if slot is None:
             return  # autograd.grad leaves every other .grad alone
     if holder is not None and holder.grad_hooks:
@@ -192,25 +205,27 @@ cdef object _node_grad_ready(OpNode node, object grad):
     """A node's gradient is complete: its tensor's grad hooks run, autograd.grad captures it."""
     if node.tensor_hooks is not None and (<TensorHooks>node.tensor_hooks).grad_hooks:
         grad = _run_grad_hooks(<TensorHooks>node.tensor_hooks, grad)
-    if _capture is not None:
-        slot = _capture.get(id(node))
+    if autocompyute_capturing:
+        slot = (<dict>(<tuple>_captures[PyThread_get_thread_ident()])[0]).get(id(node))
         if slot is not None:
             _add_captured(<Py_ssize_t>slot, grad)
     return grad
 
 
 cdef _add_captured(Py_ssize_t slot, object grad):
-    previous = _captured[slot]
-    _captured[slot] = grad if previous is None else previous + grad
+    cdef list captured = (<tuple>_captures[PyThread_get_thread_ident()])[1]
+    previous = captured[slot]
+    captured[slot] = grad if previous is None else previous + grad
 
 
 def run_backward_capturing(TensorCore root not None, object grad, bint retain_graph,
                            tuple inputs):
     """Backpropagates like `run_backward`, returning the gradients w.r.t. `inputs` (None where
     none arrived) instead of accumulating into any `.grad`."""
-    global _capture, _captured
-    cdef dict previous_capture = _capture
-    cdef list previous_captured = _captured
+    global autocompyute_capturing
+    cdef unsigned long thread = PyThread_get_thread_ident()
+    cdef object previous = _captures.get(thread)
+    cdef int was_capturing = autocompyute_capturing
     cdef Py_ssize_t i
     cdef dict capture = {}
     for i in range(len(inputs)):
@@ -219,11 +234,15 @@ def run_backward_capturing(TensorCore root not None, object grad, bint retain_gr
             raise TypeError(f"grad: inputs[{i}] is a {type(tensor).__name__}, expected a Tensor")
         node = (<TensorCore>tensor).ctx
         capture[id(tensor) if node is None else id(node)] = i
-    _capture = capture
-    _captured = [None] * len(inputs)
+    cdef list captured = [None] * len(inputs)
+    _captures[thread] = (capture, captured)
+    autocompyute_capturing = 1
     try:
         run_backward(root, grad, retain_graph)
-        return _captured
+        return captured
     finally:
-        _capture = previous_capture
-        _captured = previous_captured
+        autocompyute_capturing = was_capturing
+        if previous is None:
+            del _captures[thread]
+        else:
+            _captures[thread] = previous
