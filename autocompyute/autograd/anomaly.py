@@ -31,9 +31,6 @@ def user_source_line() -> str:
     return f"{code.co_filename}:{frame.f_lineno} in {code.co_name}: {text}"
 
 
-_engine.set_source_locator(user_source_line)
-
-
 def is_anomaly_enabled() -> bool:
     """Whether anomaly mode is on."""
     return bool(_engine.watch_flags() & _engine.WATCH_ANOMALY)
