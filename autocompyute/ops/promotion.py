@@ -73,9 +73,10 @@ def float_operand(x: Any) -> Any:
 
     Anything else (float tensors, constants) is returned unchanged.
     """
-    if not is_tensor(x) or x.dtype.kind == "f":
-        return x
-    return as_type(x, default_float)
+    if isinstance(x, TensorCore) and not x.is_floating_point:  # inline: on every op's path
+        tensor: Any = x
+        return as_type(tensor, default_float)
+    return x
 
 
 def constant(value: Any, device: DeviceLike | None = None, dtype: Any = None) -> Tensor:
