@@ -21,12 +21,17 @@ Key = TypeVar("Key")
 
 
 def interleaved_times(
-    steps: Mapping[Key, Callable[[], object]], repeats: int, warmup: int
+    steps: Mapping[Key, Callable[[], object]],
+    repeats: int,
+    warmup: int,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[Key, list[float]]:
-    """Seconds of every timed call of each step.
+    """Seconds of every timed call of each step, read from `clock`.
 
     After `warmup` untimed rounds, each of the `repeats` timed rounds calls every step once, in
-    the mapping's order, so that changes in machine load affect all steps alike.
+    the mapping's order, so that changes in machine load affect all steps alike. With
+    `clock=time.process_time` the times are the process's CPU seconds (all its threads), which
+    leave out the time other processes hold the cores on a shared machine.
     """
     for _ in range(warmup):
         for step in steps.values():
@@ -34,9 +39,9 @@ def interleaved_times(
     times: dict[Key, list[float]] = {key: [] for key in steps}
     for _ in range(repeats):
         for key, step in steps.items():
-            start = time.perf_counter()
+            start = clock()
             step()
-            times[key].append(time.perf_counter() - start)
+            times[key].append(clock() - start)
     return times
 
 

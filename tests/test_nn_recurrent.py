@@ -386,6 +386,9 @@ def test_bad_arguments_are_errors():
         nn.LSTM(3, 4, in_dim=3)
     with pytest.raises(TypeError, match="GRU: missing argument hidden_size"):
         nn.GRU(3)
+    with pytest.raises(ValueError, match="LSTM: proj_size=2 is not supported"):
+        nn.LSTM(3, 4, proj_size=2)
+    assert nn.LSTM(3, 4, 1, True, False, 0.0, False, 0, None, "float64").w_ih.dtype == "float64"
 
 
 def test_bad_inputs_are_errors():

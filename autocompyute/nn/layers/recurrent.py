@@ -436,6 +436,7 @@ class LSTM(RNNBase):
     Args:
         input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
         device, dtype: as for RNN (weights have 4H rows: [W_i; W_f; W_g; W_o]).
+        proj_size: only 0 (PyTorch's LSTM with projections is not supported).
         in_dim, h_dim, return_seq: the original AutoCompyute's arguments. Passing return_seq
             (True: the outputs of all steps; False: only the last step's) makes the layer batch
             first by default and return that one tensor instead of (output, (h_n, c_n)).
@@ -451,6 +452,43 @@ class LSTM(RNNBase):
     """
 
     gates = 4
+
+    def __init__(
+        self,
+        input_size: int | None = None,
+        hidden_size: int | None = None,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool | None = None,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        in_dim: int | None = None,
+        h_dim: int | None = None,
+        return_seq: bool | None = None,
+    ) -> None:
+        if proj_size != 0:
+            raise ValueError(
+                f"LSTM: proj_size={proj_size} is not supported (only 0, no projection)"
+            )
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device,
+            dtype,
+            in_dim=in_dim,
+            h_dim=h_dim,
+            return_seq=return_seq,
+        )
+        self.proj_size = 0
 
     def _run_layer(
         self, x: Tensor, weights: Weights, h0: Tensor | None, c0: Tensor | None, reverse: bool
