@@ -163,3 +163,25 @@ def move_array(array: Any, device: Device) -> Any:
         if isinstance(array, cupy.ndarray) and array.device.id == device.index:
             return array
         return cupy.asarray(array)
+
+
+def special_function(xp: ModuleType, name: str) -> Any:
+    """SciPy's special function `name` (e.g. "erf") for the array module `xp`.
+
+    On the GPU it is `cupyx.scipy.special.<name>`; on the CPU `scipy.special.<name>` when SciPy
+    is installed, else the function of Python's `math` module applied element by element
+    (slower, same values to the last bit or so).
+    """
+    if xp is not numpy:
+        import cupyx.scipy.special
+
+        return getattr(cupyx.scipy.special, name)
+    try:
+        import scipy.special
+    except ImportError:
+        import math
+
+        scalar = getattr(math, name)
+        vectorized = numpy.vectorize(scalar, otypes=[numpy.float64])
+        return lambda x: vectorized(x).astype(x.dtype, copy=False)
+    return getattr(scipy.special, name)

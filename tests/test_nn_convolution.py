@@ -204,6 +204,7 @@ def test_conv_layers_parameters_and_init():
     layer = Conv2d(3, 8, kernel_size=(3, 2), stride=2, padding=1)
     assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
     assert layer.w is layer.weight and layer.b is layer.bias  # the original names are aliases
+
     assert layer.w.shape == (8, 3, 3, 2) and layer.b.shape == (8,)
     assert (layer.w.label, layer.b.label) == ("Weights", "Biases")
     bound = 1 / math.sqrt(3 * 3 * 2)

@@ -54,7 +54,12 @@ def weighted(function, shape):
 # ---------------------------------------------------------------------------------- activations
 
 ACTIVATIONS = [
-    ("gelu", F.gelu, lambda x: TF.gelu(x, approximate="tanh")),
+    ("gelu", F.gelu, TF.gelu),
+    (
+        "gelu_tanh",
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: TF.gelu(x, approximate="tanh"),
+    ),
     ("relu", F.relu, TF.relu),
     ("leaky_relu", lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2)),
     ("sigmoid", F.sigmoid, torch.sigmoid),
@@ -81,7 +86,8 @@ def test_op_names_for_graph_drawings():
     x, w, b = rand(2, 3), rand(4, 3), rand(4)
     assert F.linear(x, w, b).ctx.name == "Linear"
     assert F.relu(x).ctx.name == "ReLU"
-    assert F.gelu(x).ctx.name == "GELU"
+    assert F.gelu(x, approximate="tanh").ctx.name == "GELU"
+    assert F.gelu(x).ctx.name == "GELUErf"
 
 
 def test_softmax_and_log_softmax_are_stable_for_huge_logits():

@@ -100,14 +100,15 @@ def test_linear_without_bias_and_errors():
 @pytest.mark.parametrize(
     "layer, reference",
     [
-        (nn.GELU(), torch.nn.GELU(approximate="tanh")),
+        (nn.GELU(), torch.nn.GELU()),
+        (nn.GELU("tanh"), torch.nn.GELU(approximate="tanh")),
         (nn.ReLU(), torch.nn.ReLU()),
         (nn.LeakyReLU(0.1), torch.nn.LeakyReLU(0.1)),
         (nn.Sigmoid(), torch.nn.Sigmoid()),
         (nn.Tanh(), torch.nn.Tanh()),
         (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
     ],
-    ids=["GELU", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"],
+    ids=["GELU", "GELU_tanh", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"],
 )
 def test_activation_layers_match_torch(layer, reference):
     assert_matches_torch(layer, reference, [rand(3, 4, 5, scale=2.0)], upstream, RTOL, ATOL)
@@ -166,6 +167,8 @@ def test_batchnorm_state():
     ]
     assert list(layer.state_dict(names="autocompyute"))[:4] == ["w", "b", "rmean", "rvar"]
     assert layer.rmean is layer.running_mean and layer.rvar is layer.running_var
+
+    assert layer.rmean is layer.running_mean and layer.m == layer.momentum == 0.5
     numpy.testing.assert_array_equal(layer.rvar.as_numpy(), numpy.ones(4))
     with pytest.raises(ValueError, match=r"4 channels \(dim 1\), but rmean has shape \(3,\)"):
         nn.BatchNorm(3)(ac.ones(2, 4))

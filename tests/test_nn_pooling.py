@@ -52,6 +52,7 @@ def test_maxpool2d_passes_gradcheck():
 def test_maxpooling2d_layer():
     pool = MaxPool2d(3)
     assert pool(ac.ones(2, 3, 7, 9)).shape == (2, 3, 2, 3)
-    assert repr(pool) == "MaxPool2d(window_size=3)"
-    with pytest.raises(ValueError, match="window_size"):
-        MaxPool2d(0)
+    assert repr(pool) == repr(torch.nn.MaxPool2d(3))
+    assert pool.window_size == 3
+    with pytest.raises(ValueError, match="kernel_size must be"):  # as PyTorch: when called
+        MaxPool2d(0)(ac.ones(1, 1, 4, 4))

@@ -7,8 +7,15 @@
 """
 
 from autocompyute.deprecation import deprecated_aliases
-from autocompyute.nn import functional, lr_schedulers, optimizers, utils
-from autocompyute.nn.containers import ModuleList, Modulelist, Sequential
+from autocompyute.nn import functional, init, lr_schedulers, optimizers, utils
+from autocompyute.nn.containers import (
+    ModuleDict,
+    ModuleList,
+    Modulelist,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 from autocompyute.nn.dataloader import Dataloader
 from autocompyute.nn.layers.activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from autocompyute.nn.layers.attention import MultiHeadSelfAttention
@@ -16,8 +23,16 @@ from autocompyute.nn.layers.convolution import Conv1d, Conv2d, ConvTranspose2d
 from autocompyute.nn.layers.dropout import Dropout
 from autocompyute.nn.layers.embedding import Embedding
 from autocompyute.nn.layers.linear import Linear
-from autocompyute.nn.layers.normalization import BatchNorm, LayerNorm
-from autocompyute.nn.layers.pooling import MaxPool2d
+from autocompyute.nn.layers.losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+)
+from autocompyute.nn.layers.normalization import BatchNorm, BatchNorm1d, BatchNorm2d, LayerNorm
+from autocompyute.nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from autocompyute.nn.layers.recurrent import (
     GRU,
     LSTM,
@@ -28,7 +43,7 @@ from autocompyute.nn.layers.recurrent import (
     RNNCell,
     RNNCellBase,
 )
-from autocompyute.nn.layers.reshaping import Flatten, Reshape
+from autocompyute.nn.layers.reshaping import Flatten, Identity, Reshape
 from autocompyute.nn.module import Buffer, Module, Parameter
 
 __all__ = [
@@ -36,26 +51,40 @@ __all__ = [
     "GRU",
     "LSTM",
     "RNN",
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
+    "BCELoss",
+    "BCEWithLogitsLoss",
     "BatchNorm",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "Buffer",
     "Conv1d",
     "Conv2d",
     "ConvTranspose2d",
+    "CrossEntropyLoss",
     "Dataloader",
     "Dropout",
     "Embedding",
     "Flatten",
     "GRUCell",
+    "Identity",
+    "L1Loss",
     "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "MSELoss",
     "MaxPool2d",
     "Module",
+    "ModuleDict",
     "ModuleList",
     "Modulelist",
     "MultiHeadSelfAttention",
+    "NLLLoss",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "RNNBase",
     "RNNCell",
     "RNNCellBase",
@@ -66,6 +95,7 @@ __all__ = [
     "Softmax",
     "Tanh",
     "functional",
+    "init",
     "lr_schedulers",
     "optimizers",
     "utils",

@@ -21,7 +21,8 @@ import numpy
 
 from autocompyute import _engine
 from autocompyute.autograd.hooks import RemovableHandle
-from autocompyute.backend import DeviceLike, device_of, get_device, move_array
+from autocompyute.backend import Device, device_of, get_device, move_array
+from autocompyute.dtypes import to_dtype
 from autocompyute.nn.module_hooks import ModuleHooks, add_module_hook, call_module
 from autocompyute.tensor import Tensor
 
@@ -152,16 +153,21 @@ class Module:
             object.__setattr__(self, name, value)
             return
         parameters, buffers, modules = self._parameters, self._buffers, self._modules
-        # a name belongs to at most one registry
-        parameters.pop(name, None)
-        buffers.pop(name, None)
-        modules.pop(name, None)
-        if isinstance(value, Parameter):
-            parameters[name] = value
-        elif isinstance(value, Buffer):
-            buffers[name] = value
-        elif isinstance(value, Module):
-            modules[name] = value
+        # a name belongs to at most one registry; replacing keeps its position (as in PyTorch)
+        target = (
+            parameters
+            if isinstance(value, Parameter)
+            else buffers
+            if isinstance(value, Buffer)
+            else modules
+            if isinstance(value, Module)
+            else None
+        )
+        for registry in (parameters, buffers, modules):
+            if registry is not target:
+                registry.pop(name, None)
+        if target is not None:
+            target[name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -178,9 +184,27 @@ class Module:
             )
         setattr(self, name, parameter)
 
-    def register_buffer(self, name: str, buffer: Buffer | Tensor) -> None:
-        """Registers `buffer` (a Buffer, or a Tensor wrapped into one) under `name`."""
+    def register_buffer(
+        self, name: str, buffer: Buffer | Tensor | None, persistent: bool = True
+    ) -> None:
+        """Registers `buffer` (a Buffer, or a Tensor wrapped into one) under `name`.
+
+        Args:
+            name: attribute name.
+            buffer: the tensor (None sets the attribute to None, as in PyTorch).
+            persistent: False keeps the buffer out of `state_dict()`.
+        """
+        if buffer is None:
+            setattr(self, name, None)
+            return
+        if not isinstance(buffer, Tensor):
+            raise TypeError(f"register_buffer: expected a Tensor, got {type(buffer).__name__}")
         setattr(self, name, buffer if isinstance(buffer, Buffer) else Buffer(buffer))
+        non_persistent = self.__dict__.setdefault("_non_persistent", set())
+        if persistent:
+            non_persistent.discard(name)
+        else:
+            non_persistent.add(name)
 
     def register_module(self, name: str, module: Module) -> None:
         """Registers `module` under `name` (same as assigning it to an attribute)."""
@@ -327,19 +351,79 @@ class Module:
         """Sets evaluation mode (e.g. dropout off, batch norm uses running statistics)."""
         return self.train(False)
 
-    def to(self, device: DeviceLike) -> Module:
-        """Moves all parameters, their gradients and buffers to `device`, in place.
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Moves and/or casts all parameters, their gradients and buffers, in place.
 
-        The Parameter and Buffer objects stay the same (optimizers keep working); only their
-        arrays move. Returns the module itself.
+        Accepts PyTorch's forms: `to(device)`, `to(dtype)`, `to(device, dtype)`, `to(tensor)`
+        (its device and dtype) and the keywords `device`, `dtype`, `non_blocking`. Casting
+        changes only floating-point tensors. The Parameter and Buffer objects stay the same
+        (optimizers keep working); only their arrays change. Returns the module itself.
         """
-        target = get_device(device)
+        device, dtype = _device_and_dtype("Module.to", args, kwargs)
         for tensor in (*self.parameters(), *self.buffers()):
-            tensor.data = move_array(tensor.data, target)
-            grad = tensor.grad
-            if grad is not None:
-                tensor.grad = move_array(grad, target)
+            for attribute in ("data", "grad"):
+                array = getattr(tensor, attribute)
+                if array is None:
+                    continue
+                if device is not None:
+                    array = move_array(array, device)
+                if dtype is not None and array.dtype.kind == "f" and array.dtype != dtype:
+                    array = array.astype(dtype)
+                setattr(tensor, attribute, array)
         return self
+
+    def double(self) -> Module:
+        """Casts floating-point parameters and buffers to float64 (see `to`)."""
+        return self.to(dtype="float64")
+
+    def float(self) -> Module:
+        """Casts floating-point parameters and buffers to float32 (see `to`)."""
+        return self.to(dtype="float32")
+
+    def half(self) -> Module:
+        """Casts floating-point parameters and buffers to float16 (see `to`)."""
+        return self.to(dtype="float16")
+
+    def type(self, dst_type: Any) -> Module:
+        """Casts floating-point parameters and buffers to `dst_type` (see `to`)."""
+        return self.to(dtype=dst_type)
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Calls `fn` on every sub-module (children first, as PyTorch does) and on itself.
+
+        Typical use is initialization: `model.apply(init_weights)`. Returns the module.
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Sets whether autograd records operations on the parameters (freezing layers)."""
+        for parameter in self.parameters():
+            parameter.req_grad = bool(requires_grad)
+        return self
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at dotted path `target` ("" for this module)."""
+        module: Module = self
+        for part in target.split(".") if target else ():
+            child = module._modules.get(part)
+            if child is None:
+                raise AttributeError(
+                    f"{type(module).__name__} has no sub-module {part!r} (looking up {target!r})"
+                )
+            module = child
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path `target`, e.g. "encoder.0.weight"."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        name = type(module).aliases.get(name, name)
+        if name not in module._parameters:
+            raise AttributeError(f"{type(module).__name__} has no parameter {name!r}")
+        return module._parameters[name]
 
     def cpu(self) -> Module:
         """Moves the module to the CPU (see `to`)."""
@@ -349,10 +433,13 @@ class Module:
         """Moves the module to GPU `index` (see `to`)."""
         return self.to(f"cuda:{index}")
 
-    def zero_grad(self) -> None:
-        """Sets the gradients of all parameters to None."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clears the gradients of all parameters: None (default), or zeros in place."""
         for parameter in self.parameters():
-            parameter.grad = None
+            if set_to_none:
+                parameter.grad = None
+            elif parameter.grad is not None:
+                parameter.grad[...] = 0
 
     # ------------------------------------------------------------------ state dicts
 
@@ -470,9 +557,10 @@ class Module:
         entries: list[tuple[str, Module, Tensor]] = []
         seen: set[int] = set()
         for module_name, module in self.named_modules():
+            skipped = module.__dict__.get("_non_persistent", ())
             for registry in (module._parameters, module._buffers):
                 for name, tensor in registry.items():
-                    if id(tensor) not in seen:
+                    if id(tensor) not in seen and name not in skipped:
                         seen.add(id(tensor))
                         key = f"{module_name}.{name}" if module_name else name
                         entries.append((key, module, tensor))
@@ -505,3 +593,32 @@ def _original_key(key: str, owner: Module) -> str:
         if canonical == name:
             return f"{prefix}.{alias}" if prefix else alias
     return key
+
+
+def _device_and_dtype(
+    function: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Device | None, Any]:
+    """Parses PyTorch's `to(...)` arguments into (device or None, dtype or None)."""
+    device: Any = kwargs.pop("device", None)
+    dtype: Any = kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("copy", None)
+    if kwargs:
+        raise TypeError(f"{function}: unexpected keyword arguments {sorted(kwargs)}")
+    for value in args:
+        if isinstance(value, Tensor):
+            device, dtype = value.device, value.dtype
+        elif isinstance(value, Device) or (
+            isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda")
+        ):
+            device = value
+        elif isinstance(value, bool):  # to(device, dtype, non_blocking)
+            continue
+        else:
+            dtype = value
+    resolved_dtype = None if dtype is None else to_dtype(dtype)
+    if resolved_dtype is not None and resolved_dtype.kind != "f":
+        raise TypeError(
+            f"{function}: can only cast to a floating-point dtype, got {resolved_dtype}"
+        )
+    return (None if device is None else get_device(device)), resolved_dtype

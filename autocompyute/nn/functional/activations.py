@@ -7,6 +7,7 @@ from typing import Any
 
 from autocompyute import kernels
 from autocompyute.autograd.op import Op
+from autocompyute.backend import special_function
 from autocompyute.nn.functional import softmax_kernels
 from autocompyute.ops import unary
 from autocompyute.ops.promotion import float_operand
@@ -59,6 +60,24 @@ class GELUOp(Op):
         slope += gate
         slope *= grad
         return slope.reshape(grad.shape)
+
+
+class GELUErfOp(Op):
+    """Gaussian error linear unit, exact: x * Phi(x) with Phi(x) = (1 + erf(x / sqrt(2))) / 2."""
+
+    def forward(self, x: Any) -> Any:
+        xp = self.xp
+        erf = special_function(xp, "erf")
+        cdf = xp.asarray((erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5, dtype=x.dtype)
+        self.save_for_backward(x, cdf)
+        return x * cdf
+
+    def backward(self, grad: Any) -> Any:
+        xp = self.xp
+        x, cdf = self.saved
+        # d/dx [x Phi(x)] = Phi(x) + x phi(x), phi the standard normal density
+        density = xp.exp(x * x * -0.5) * (1.0 / math.sqrt(2.0 * math.pi))
+        return xp.asarray(grad * (cdf + x * density), dtype=grad.dtype).reshape(grad.shape)
 
 
 class LeakyReLUOp(Op):
@@ -116,26 +135,35 @@ def _at_least_1d(x: Any) -> Any:
     return x.reshape(1) if x.ndim == 0 else x
 
 
-def gelu(x: Tensor) -> Tensor:
-    """Gaussian error linear unit, tanh approximation (as in GPT-2 and the original AutoCompyute).
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit, as PyTorch's `gelu`: exact by default.
 
-    `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`, PyTorch's `gelu(x, approximate="tanh")`.
+    `approximate="none"`: `x * (1 + erf(x / sqrt(2))) / 2` (PyTorch's default);
+    `approximate="tanh"`: `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))` (GPT-2's form and
+    the original AutoCompyute's only one).
 
     Args:
         x: input of any shape.
+        approximate: "none" or "tanh".
 
     Returns:
         Tensor of the same shape.
 
     >>> import autocompyute as ac
     >>> gelu(ac.tensor([0.0, 1.0]))
+    Tensor([0.0000, 0.8413], dtype=float32, device=cpu)
+    >>> gelu(ac.tensor([0.0, 1.0]), approximate="tanh")
     Tensor([0.0000, 0.8412], dtype=float32, device=cpu)
     """
-    return GELUOp.apply(float_operand(x))
+    if approximate == "tanh":
+        return GELUOp.apply(float_operand(x))
+    if approximate == "none":
+        return GELUErfOp.apply(float_operand(x))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def relu(x: Tensor) -> Tensor:
-    """Rectified linear unit `max(x, 0)` (op `ReLUOp`).
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
+    """Rectified linear unit `max(x, 0)` (op `ReLUOp`); `inplace` is accepted, never used.
 
     >>> import autocompyute as ac
     >>> relu(ac.tensor([-1.0, 2.0]))
@@ -144,18 +172,24 @@ def relu(x: Tensor) -> Tensor:
     return unary.relu(x)
 
 
-def leaky_relu(x: Tensor, alpha: float = 0.01) -> Tensor:
-    """Leaky rectified linear unit: `x` where `x > 0`, else `alpha * x`.
+def leaky_relu(
+    x: Tensor, negative_slope: float = 0.01, inplace: bool = False, *, alpha: float | None = None
+) -> Tensor:
+    """Leaky rectified linear unit: `x` where `x > 0`, else `negative_slope * x`.
 
     Args:
         x: input of any shape.
-        alpha: slope for negative inputs.
+        negative_slope: slope for negative inputs.
+        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+        alpha: the original AutoCompyute's name of `negative_slope` (keyword only).
 
     >>> import autocompyute as ac
     >>> leaky_relu(ac.tensor([-1.0, 2.0]), alpha=0.1)
     Tensor([-0.1000,  2.0000], dtype=float32, device=cpu)
     """
-    return LeakyReLUOp.apply(float_operand(x), alpha=float(alpha))
+    del inplace
+    slope = negative_slope if alpha is None else alpha
+    return LeakyReLUOp.apply(float_operand(x), alpha=float(slope))
 
 
 def sigmoid(x: Tensor) -> Tensor:

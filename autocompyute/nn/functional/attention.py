@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy
+
 from autocompyute.autograd.op import Op
 from autocompyute.nn.functional import softmax_kernels
 from autocompyute.nn.functional.dropout import random_keep_mask
@@ -86,25 +88,35 @@ class ScaledDotProductAttention(Op):
 
 
 def scaled_dot_product_attention(
-    q: Tensor,
-    k: Tensor,
-    v: Tensor,
-    mask: Tensor | None = None,
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
     dropout_p: float = 0.0,
-    training: bool = True,
     is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+    *,
+    mask: Tensor | None = None,
+    training: bool = True,
 ) -> Tensor:
-    """Attention `softmax(q @ k^T / sqrt(D) + mask) @ v`, all heads in one fused op.
+    """Attention `softmax(q @ k^T * scale + mask) @ v`, all heads in one fused op.
+
+    PyTorch's signature; dropout applies whenever `dropout_p > 0` (pass
+    `dropout_p if self.training else 0.0`, as PyTorch code does).
 
     Args:
-        q: queries of shape (..., T, D), e.g. (B, H, T, D).
-        k: keys of shape (..., S, D).
-        v: values of shape (..., S, Dv).
-        mask: optional mask broadcastable to (..., T, S): boolean (True where a query may
+        query: queries of shape (..., T, D), e.g. (B, H, T, D).
+        key: keys of shape (..., S, D).
+        value: values of shape (..., S, Dv).
+        attn_mask: optional mask broadcastable to (..., T, S): boolean (True where a query may
             attend to a key) or additive float (0 to keep, -inf to block). It gets no gradient.
-        dropout_p: dropout probability on the attention weights (applied only when `training`).
-        training: whether dropout is active.
+        dropout_p: dropout probability on the attention weights.
         is_causal: block keys after each query position (a lower-triangular mask).
+        scale: factor of the scores (default 1 / sqrt(D)).
+        enable_gqa: grouped-query attention; only False is supported.
+        mask: the original AutoCompyute's name of `attn_mask` (keyword only).
+        training: the original's switch: False disables dropout (keyword only).
 
     Returns:
         Tensor of shape (..., T, Dv).
@@ -114,29 +126,46 @@ def scaled_dot_product_attention(
     >>> scaled_dot_product_attention(q, k, v, is_causal=True).shape
     (2, 4, 8, 16)
     """
+    function = "scaled_dot_product_attention"
+    q, k, v = query, key, value
+    if mask is not None:
+        if attn_mask is not None:
+            raise ValueError(f"{function}: give attn_mask or mask, not both")
+        attn_mask = mask
+    mask = attn_mask
+    if enable_gqa:
+        raise ValueError(f"{function}: enable_gqa=True is not supported")
     if q.ndim < 2 or k.ndim != q.ndim or v.ndim != q.ndim:
         raise ValueError(
-            f"scaled_dot_product_attention: q, k, v must have shapes (..., T, D), (..., S, D), "
+            f"{function}: q, k, v must have shapes (..., T, D), (..., S, D), "
             f"(..., S, Dv) with the same number of dims, got {q.shape}, {k.shape}, {v.shape}"
         )
     if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
         raise ValueError(
-            f"scaled_dot_product_attention: shapes do not fit: q {q.shape}, k {k.shape}, "
+            f"{function}: shapes do not fit: q {q.shape}, k {k.shape}, "
             f"v {v.shape} (need q and k to share D and k and v to share S)"
         )
-    if not 0.0 <= dropout_p <= 1.0:
-        raise ValueError(
-            f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}"
+    if q.dtype.kind != "f" or k.dtype != q.dtype or v.dtype != q.dtype:
+        raise TypeError(
+            f"{function}: query, key and value must have the same float dtype, "
+            f"got {q.dtype}, {k.dtype} and {v.dtype}"
         )
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"{function}: dropout_p must be in [0, 1], got {dropout_p}")
     n_queries, n_keys = q.shape[-2], k.shape[-2]
     xp = q.device.xp
     mask_data = None
     if mask is not None:
         mask_data = mask.data if isinstance(mask, Tensor) else xp.asarray(mask)
-        if mask_data.ndim < 2 or mask_data.shape[-2:] != (n_queries, n_keys):
+        scores_shape = (*numpy.broadcast_shapes(q.shape[:-2], k.shape[:-2]), n_queries, n_keys)
+        try:
+            fits = numpy.broadcast_shapes(tuple(mask_data.shape), scores_shape) == scores_shape
+        except ValueError:
+            fits = False
+        if not fits:
             raise ValueError(
                 f"scaled_dot_product_attention: mask of shape {tuple(mask_data.shape)} does not "
-                f"match the scores of shape (..., {n_queries}, {n_keys})"
+                f"broadcast to the scores of shape {scores_shape}"
             )
         if mask_data.dtype.kind not in "bf":
             raise TypeError(
@@ -159,7 +188,7 @@ def scaled_dot_product_attention(
         q,
         k,
         v,
-        scale=1.0 / math.sqrt(q.shape[-1]),
+        scale=1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale),
         mask=mask_data,
         keep=keep,
         keep_scale=keep_scale,

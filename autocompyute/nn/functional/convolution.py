@@ -18,6 +18,7 @@ from autocompyute.autograd.op import Op
 from autocompyute.deprecation import deprecated_aliases
 from autocompyute.nn.functional import pooling
 from autocompyute.nn.functional.work_buffers import conv_buffers
+from autocompyute.ops.joining import concat
 from autocompyute.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d"]
@@ -387,6 +388,7 @@ def conv2d(
     stride: Any = 1,
     padding: Any = 0,
     dilation: Any = 1,
+    groups: int = 1,
 ) -> Tensor:
     """2-D convolution (cross-correlation, as in PyTorch) over the last two dims (op `Conv2D`).
 
@@ -397,6 +399,8 @@ def conv2d(
         stride: step between windows, an int or (stride_h, stride_w).
         padding: zeros added on both sides, an int or (pad_h, pad_w).
         dilation: spacing between kernel taps, an int or (dilation_h, dilation_w).
+        groups: split the channels into this many independent groups; `w` is then
+            (O, C / groups, KH, KW) and output group i sees input group i only.
 
     Returns:
         Tensor of shape (B, O, H_out, W_out), H_out = (H + 2 * pad_h - dilation_h * (KH - 1) - 1)
@@ -409,7 +413,48 @@ def conv2d(
     >>> conv2d(ac.ones(2, 3, 8, 8), ac.ones(4, 3, 3, 3), stride=2, padding=1).shape
     (2, 4, 4, 4)
     """
-    return _convolve(Conv2DOp, "conv2d", 2, x, w, b, stride, padding, dilation)
+    if groups == 1:
+        return _convolve(Conv2DOp, "conv2d", 2, x, w, b, stride, padding, dilation)
+    _check_groups("conv2d", groups, x.shape[1] if x.ndim == 4 else -1, w.shape[0])
+    in_size, out_size = x.shape[1] // groups, w.shape[0] // groups
+    parts = [
+        _convolve(
+            Conv2DOp,
+            "conv2d",
+            2,
+            x[:, g * in_size : (g + 1) * in_size],
+            w[g * out_size : (g + 1) * out_size],
+            None,
+            stride,
+            padding,
+            dilation,
+        )
+        for g in range(groups)
+    ]
+    return _add_channel_bias(concat(parts, dim=1), b, w.shape[0], w.dtype, "conv2d")
+
+
+def _check_groups(function: str, groups: int, in_channels: int, out_channels: int) -> None:
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{function}: groups must be a positive int, got {groups!r}")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{function}: the input channels ({in_channels}) and output channels "
+            f"({out_channels}) must both be divisible by groups={groups}"
+        )
+
+
+def _add_channel_bias(
+    y: Tensor, b: Tensor | None, channels: int, dtype: Any, function: str
+) -> Tensor:
+    if b is None:
+        return y
+    if b.shape != (channels,) or b.dtype != dtype:
+        raise ValueError(
+            f"{function}: bias must have shape ({channels},) and dtype {dtype}, "
+            f"got shape {b.shape} and dtype {b.dtype}"
+        )
+    return y + b.reshape(1, channels, 1, 1)
 
 
 def conv_transpose2d(
@@ -418,9 +463,11 @@ def conv_transpose2d(
     b: Tensor | None = None,
     stride: Any = 1,
     padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
     dilation: Any = 1,
 ) -> Tensor:
-    """Transposed 2-D convolution, as PyTorch's (op `ConvTranspose2D`; no output_padding).
+    """Transposed 2-D convolution, as PyTorch's `conv_transpose2d` (op `ConvTranspose2D`).
 
     It maps the output space of `conv2d` (same stride, padding, dilation) back to its input space.
 
@@ -430,17 +477,67 @@ def conv_transpose2d(
         b: optional biases of shape (O,).
         stride: an int or (stride_h, stride_w).
         padding: rows/columns cropped from both sides of the full output, int or pair.
+        output_padding: rows/columns added at the bottom/right (each smaller than the stride
+            or the dilation), to pick one of the input sizes a strided conv2d maps alike.
+        groups: independent channel groups; `w` is then (C, O / groups, KH, KW).
         dilation: spacing between kernel taps, an int or pair.
 
     Returns:
         Tensor of shape (B, O, H_out, W_out), H_out = (H - 1) * stride_h - 2 * pad_h
-        + dilation_h * (KH - 1) + 1 (W_out likewise).
+        + dilation_h * (KH - 1) + output_padding_h + 1 (W_out likewise).
 
     >>> import autocompyute as ac
     >>> conv_transpose2d(ac.ones(2, 3, 4, 4), ac.ones(3, 5, 3, 3), stride=2, padding=1).shape
     (2, 5, 7, 7)
+    >>> conv_transpose2d(ac.ones(1, 3, 4, 4), ac.ones(3, 5, 3, 3), stride=2, padding=1,
+    ...                  output_padding=1).shape
+    (1, 5, 8, 8)
     """
-    return _convolve(ConvTranspose2DOp, "conv_transpose2d", 2, x, w, b, stride, padding, dilation)
+    function = "conv_transpose2d"
+    extra = _as_tuple(output_padding, 2, "output_padding", function, 0)
+    strides = _as_tuple(stride, 2, "stride", function, 1)
+    dilations = _as_tuple(dilation, 2, "dilation", function, 1)
+    for axis in (0, 1):
+        if extra[axis] >= max(strides[axis], dilations[axis]):
+            raise ValueError(
+                f"{function}: output_padding {extra} must be smaller than either "
+                f"the stride {strides} or the dilation {dilations}"
+            )
+    if groups == 1 and extra == (0, 0):
+        return _convolve(ConvTranspose2DOp, function, 2, x, w, b, stride, padding, dilation)
+    _check_groups(function, groups, x.shape[1] if x.ndim == 4 else -1, w.shape[0])
+    pads = _as_tuple(padding, 2, "padding", function, 0)
+    crop = pads if extra == (0, 0) else (0, 0)  # with output_padding, crop by hand below
+    in_size = x.shape[1] // groups
+    parts = [
+        _convolve(
+            ConvTranspose2DOp,
+            function,
+            2,
+            x[:, g * in_size : (g + 1) * in_size],
+            w[g * in_size : (g + 1) * in_size],
+            None,
+            stride,
+            crop,
+            dilation,
+        )
+        for g in range(groups)
+    ]
+    y = parts[0] if groups == 1 else concat(parts, dim=1)
+    if extra != (0, 0):
+        y = _crop_with_output_padding(y, pads, extra)
+    return _add_channel_bias(y, b, y.shape[1], w.dtype, function)
+
+
+def _crop_with_output_padding(
+    full: Tensor, pads: tuple[int, ...], extra: tuple[int, ...]
+) -> Tensor:
+    """Rows [p, size - p + extra) of the uncropped transposed-conv output, zeros past its end."""
+    sizes = [full.shape[2 + axis] - 2 * pads[axis] + extra[axis] for axis in (0, 1)]
+    beyond = [max(pads[axis] + sizes[axis] - full.shape[2 + axis], 0) for axis in (0, 1)]
+    if any(beyond):
+        full = full.pad([(0, 0), (0, 0), (0, beyond[0]), (0, beyond[1])])
+    return full[:, :, pads[0] : pads[0] + sizes[0], pads[1] : pads[1] + sizes[1]]
 
 
 # maxpool2d lived here before pooling had its own module.

@@ -36,13 +36,14 @@ def random_keep_mask(shape: tuple[int, ...], p: float, like: Tensor) -> Any:
     return draws >= p
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes each element with probability `p` and scales the rest by `1 / (1 - p)`.
 
     Args:
         x: input of any shape.
         p: probability of dropping an element, in [0, 1].
         training: when False (or `p == 0`), returns `x` itself.
+        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
 
     Returns:
         Tensor of the same shape as `x`.

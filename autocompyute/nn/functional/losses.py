@@ -1,259 +1,100 @@
-"""Loss functions (mean reduction): mean squared error, cross-entropy, binary cross-entropy."""
+"""Loss functions with PyTorch's signatures: classes in dim 1, `weight`, `reduction`.
+
+`nll_loss`, `cross_entropy`, `mse_loss`, `l1_loss`, `binary_cross_entropy` and
+`binary_cross_entropy_with_logits` follow `torch.nn.functional`. The original AutoCompyute's
+`cross_entropy_loss` and `bce_loss` keep the class dim LAST and take `reduction` too.
+Every function accepts `reduction="mean" | "sum" | "none"` and PyTorch's deprecated
+`size_average`/`reduce` flags.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from autocompyute import kernels
-from autocompyute.autograd.op import Op
-from autocompyute.nn.functional import softmax_kernels
+from autocompyute.nn.functional.activations import log_softmax
+from autocompyute.nn.functional.loss_ops import (
+    BCELossOp,
+    BCEWithLogitsTermsOp,
+    BinaryCrossEntropyOp,
+    CrossEntropyLossOp,
+    MSELossOp,
+    NLLLossOp,
+    SoftCrossEntropyLossOp,
+)
 from autocompyute.ops.promotion import float_operand
 from autocompyute.tensor import Tensor
 
-__all__ = ["bce_loss", "cross_entropy_loss", "mse_loss"]
+__all__ = [
+    "bce_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "cross_entropy_loss",
+    "l1_loss",
+    "mse_loss",
+    "nll_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
 
 
-class MSELossOp(Op):
-    """mean((x - targets)^2)."""
-
-    def forward(self, x: Any, targets: Any) -> Any:
-        diff = x - targets
-        self.save_for_backward(diff)
-        return (diff * diff).mean()
-
-    def backward(self, grad: Any) -> tuple[Any, Any]:
-        (diff,) = self.saved
-        grad_x = diff * (grad * (2.0 / max(diff.size, 1)))
-        grad_targets = -grad_x if self.needs_grad[1] else None
-        return (grad_x if self.needs_grad[0] else None), grad_targets
-
-
-class CrossEntropyLossOp(Op):
-    """Softmax cross-entropy over the last dim with integer class targets.
-
-    Mean over the targets that are not `ignore_index`; with label smoothing `eps` the target
-    distribution is `(1 - eps) * one_hot + eps / C`. Forward keeps the softmax probabilities,
-    from which backward gets the gradient `(softmax - target distribution) / count` in place.
-    """
-
-    def forward(
-        self,
-        logits: Any,
-        targets: Any,
-        *,
-        ignore_index: int,
-        smoothing: float,
-        shape: tuple[int, ...],
-        all_valid: bool = False,
-    ) -> Any:
-        if kernels.compiled(logits) and type(targets) is type(logits):
-            loss, grad_logits = kernels.cross_entropy(logits, targets, ignore_index, smoothing)
-            self.save_for_backward(grad_logits, targets)
-            return loss
-        xp = self.xp
-        n_classes = logits.shape[-1]
-        rows = logits.reshape(-1, n_classes)
-        flat_targets = targets.reshape(-1)
-        log_probs, probs = softmax_kernels.log_softmax_and_softmax(xp, rows, 1)
-        row_index = xp.arange(rows.shape[0])
-        valid: Any = None
-        count: Any = None
-        if all_valid:  # no item is ignored: skip the masking
-            safe_targets = flat_targets
-        else:
-            valid = flat_targets != ignore_index
-            safe_targets = xp.where(valid, flat_targets, 0)
-            count = valid.sum()
-        per_item = -log_probs[row_index, safe_targets]
-        if smoothing:
-            mean_log_prob = log_probs.mean(axis=1)
-            per_item = per_item * (1.0 - smoothing) - mean_log_prob * smoothing
-        self.save_for_backward(probs, row_index, safe_targets, valid, count)
-        if all_valid:
-            return per_item.sum() * (1.0 / max(rows.shape[0], 1))
-        total = (per_item * valid).sum()
-        # PyTorch's result when every target is ignored is nan (0 / 0).
-        loss = xp.where(count > 0, total / xp.maximum(count, 1), xp.nan)
-        return loss.astype(logits.dtype, copy=False)
-
-    def backward(self, grad: Any) -> tuple[Any, None]:
-        if len(self.saved) == 2:  # the compiled forward saved d loss / d logits
-            grad_logits, targets = self.saved
-            result = grad_logits * grad
-            if not self.xp.isfinite(grad):  # ignored items still get 0, as in PyTorch
-                result[targets == self.kwargs["ignore_index"]] = 0
-            return result, None
-        probs, row_index, safe_targets, valid, count = self.saved
-        smoothing = self.kwargs["smoothing"]
-        # d loss / d logits = softmax - target distribution, for each non-ignored item.
-        grad_rows = probs - smoothing / probs.shape[1] if smoothing else probs.copy()
-        grad_rows[row_index, safe_targets] -= 1.0 - smoothing
-        if valid is None:
-            grad_rows *= grad / probs.shape[0]
-        else:
-            # where: ignored items get 0 even when grad is NaN (as in PyTorch).
-            scale = self.xp.where(valid, grad / self.xp.maximum(count, 1), 0)
-            scale = scale.astype(probs.dtype, copy=False)
-            grad_rows *= scale[:, None]
-        return grad_rows.reshape(self.kwargs["shape"]), None
+def _reduction(
+    reduction: str, size_average: bool | None, reduce: bool | None, function: str
+) -> str:
+    """The reduction to use; PyTorch's deprecated `size_average`/`reduce` override it."""
+    if size_average is not None or reduce is not None:
+        if reduce is False:
+            return "none"
+        return "mean" if size_average is None or size_average else "sum"
+    if reduction not in _REDUCTIONS:
+        raise ValueError(
+            f"{function}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+        )
+    return reduction
 
 
-class SoftCrossEntropyLossOp(Op):
-    """Softmax cross-entropy over the last dim with target probabilities (mean over items)."""
-
-    def forward(self, logits: Any, targets: Any, *, smoothing: float) -> Any:
-        xp = self.xp
-        log_probs = softmax_kernels.log_softmax(xp, logits, -1)
-        if smoothing:
-            targets = targets * (1.0 - smoothing) + smoothing / logits.shape[-1]
-        self.save_for_backward(log_probs, targets)
-        n_items = max(logits.size // max(logits.shape[-1], 1), 1)
-        return -(targets * log_probs).sum() / n_items
-
-    def backward(self, grad: Any) -> tuple[Any, Any]:
-        xp = self.xp
-        log_probs, targets = self.saved
-        scale = grad / max(log_probs.size // max(log_probs.shape[-1], 1), 1)
-        grad_logits = grad_targets = None
-        if self.needs_grad[0]:
-            # d/dz of -sum(t * log_softmax(z)) = softmax(z) * sum(t) - t
-            grad_logits = xp.exp(log_probs)
-            grad_logits *= targets.sum(axis=-1, keepdims=True)
-            grad_logits -= targets
-            grad_logits *= scale
-        if self.needs_grad[1]:
-            grad_targets = log_probs * -scale
-            smoothing = self.kwargs["smoothing"]
-            if smoothing:
-                grad_targets *= 1.0 - smoothing
-        return grad_logits, grad_targets
-
-
-class BCELossOp(Op):
-    """mean(max(x, 0) - x * t + log(1 + exp(-|x|))): binary cross-entropy on logits x."""
-
-    def forward(self, logits: Any, targets: Any) -> Any:
-        xp = self.xp
-        loss = xp.maximum(logits, 0)
-        loss -= logits * targets
-        loss += xp.log1p(xp.exp(-xp.abs(logits)))
-        self.save_for_backward(logits, targets)
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
         return loss.mean()
-
-    def backward(self, grad: Any) -> tuple[Any, Any]:
-        xp = self.xp
-        logits, targets = self.saved
-        scale = grad / max(logits.size, 1)
-        grad_logits = grad_targets = None
-        if self.needs_grad[0]:
-            # sigmoid via tanh: stable for large |x|
-            grad_logits = xp.tanh(logits * 0.5)
-            grad_logits += 1.0
-            grad_logits *= 0.5
-            grad_logits -= targets
-            grad_logits *= scale
-        if self.needs_grad[1]:
-            grad_targets = logits * -scale
-        return grad_logits, grad_targets
+    if reduction == "sum":
+        return loss.sum()
+    return loss
 
 
-def _check_same_shape(logits: Tensor, targets: Tensor, function: str) -> None:
-    if logits.shape != targets.shape:
+def _check_same_shape(x: Tensor, targets: Tensor, function: str) -> None:
+    if x.shape != targets.shape:
         raise ValueError(
-            f"{function}: logits of shape {logits.shape} and targets of shape {targets.shape} "
-            f"must have the same shape"
+            f"{function}: input of shape {x.shape} and target of shape "
+            f"{targets.shape} must have the same shape"
         )
 
 
-def _float_pair(logits: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
-    logits = float_operand(logits)
-    if targets.dtype != logits.dtype:
-        targets = targets.as_type(logits.dtype)
-    return logits, targets
+def _float_pair(x: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
+    x = float_operand(x)
+    if targets.dtype != x.dtype:
+        targets = targets.as_type(x.dtype)
+    return x, targets
 
 
-def mse_loss(logits: Tensor, targets: Tensor) -> Tensor:
-    """Mean squared error `mean((logits - targets)^2)`.
-
-    Args:
-        logits: predictions of any shape.
-        targets: values of the same shape.
-
-    Returns:
-        0-d tensor.
-
-    >>> import autocompyute as ac
-    >>> mse_loss(ac.tensor([1.0, 3.0]), ac.tensor([0.0, 0.0]))
-    Tensor(5.0000, dtype=float32, device=cpu)
-    """
-    _check_same_shape(logits, targets, "mse_loss")
-    return MSELossOp.apply(*_float_pair(logits, targets))
-
-
-def cross_entropy_loss(
-    logits: Tensor,
-    targets: Tensor,
-    ignore_index: int = -100,
-    label_smoothing: float = 0.0,
-) -> Tensor:
-    """Softmax cross-entropy with the class dim LAST, averaged over the items.
-
-    Matches PyTorch's `cross_entropy` (mean reduction, no class weights) with the classes moved
-    to the last dim. Stable for huge logits.
-
-    Args:
-        logits: unnormalized scores of shape (..., C), e.g. (B, C) or (B, T, C).
-        targets: either integer class indices of shape (...) (items equal to `ignore_index` are
-            left out of the loss and the mean), or class probabilities of shape (..., C).
-        ignore_index: class index whose items are ignored (integer targets only).
-        label_smoothing: in [0, 1]; mixes the target distribution with the uniform one:
-            `(1 - label_smoothing) * target + label_smoothing / C`.
-
-    Returns:
-        0-d tensor (nan if every item is ignored, as in PyTorch).
-
-    >>> import autocompyute as ac
-    >>> cross_entropy_loss(ac.tensor([[0.0, 0.0]]), ac.tensor([1]))
-    Tensor(0.6931, dtype=float32, device=cpu)
-    """
-    if logits.ndim == 0:
-        raise ValueError("cross_entropy_loss: logits must have shape (..., C), got a 0-d tensor")
-    if not 0.0 <= label_smoothing <= 1.0:
+def _weight_array(weight: Tensor | None, x: Tensor, size: int, name: str, function: str) -> Any:
+    """The raw array of a constant per-class or per-element weight, checked against `x`."""
+    if weight is None:
+        return None
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{function}: {name} must be a Tensor, got {type(weight).__name__}")
+    if weight.dtype != x.dtype:
+        raise TypeError(
+            f"{function}: {name} has dtype {weight.dtype}, the input {x.dtype}; they must match"
+        )
+    if size >= 0 and weight.shape != (size,):
         raise ValueError(
-            f"cross_entropy_loss: label_smoothing must be in [0, 1], got {label_smoothing}"
+            f"{function}: {name} must have shape ({size},) (one value per class), "
+            f"got {weight.shape}"
         )
-    logits = float_operand(logits)
-    kind = targets.dtype.kind
-    if kind in "iu":
-        if targets.shape != logits.shape[:-1]:
-            raise ValueError(
-                f"cross_entropy_loss: integer targets must have shape {logits.shape[:-1]} "
-                f"(logits {logits.shape} without the class dim), got {targets.shape}"
-            )
-        all_valid = _check_class_range(targets, logits.shape[-1], ignore_index)
-        return CrossEntropyLossOp.apply(
-            logits,
-            targets,
-            ignore_index=int(ignore_index),
-            smoothing=float(label_smoothing),
-            shape=logits.shape,
-            all_valid=all_valid,
-        )
-    if kind == "f":
-        if targets.shape != logits.shape:
-            raise ValueError(
-                f"cross_entropy_loss: probability targets must have the shape of the logits "
-                f"{logits.shape}, got {targets.shape} (for class indices use an integer tensor)"
-            )
-        logits, targets = _float_pair(logits, targets)
-        return SoftCrossEntropyLossOp.apply(logits, targets, smoothing=float(label_smoothing))
-    raise TypeError(
-        f"cross_entropy_loss: targets must be integer class indices or float probabilities, "
-        f"got {targets.dtype}"
-    )
+    return weight.data
 
 
-def _check_class_range(targets: Tensor, n_classes: int, ignore_index: int) -> bool:
+def _check_class_range(targets: Tensor, n_classes: int, ignore_index: int, function: str) -> bool:
     """Raises if a target is neither a class index nor `ignore_index`.
 
     Returns True when no target equals `ignore_index` (known only on the CPU: on the GPU the
@@ -268,27 +109,419 @@ def _check_class_range(targets: Tensor, n_classes: int, ignore_index: int) -> bo
     valid = data[data != ignore_index]
     if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
         raise IndexError(
-            f"cross_entropy_loss: class indices must be in [0, {n_classes}) or equal "
-            f"ignore_index={ignore_index}, got values in [{valid.min()}, {valid.max()}]"
+            f"{function}: class indices must be in [0, {n_classes}) or equal "
+            f"ignore_index={ignore_index}, got values in [{valid.min()}, "
+            f"{valid.max()}]"
         )
     return False
 
 
-def bce_loss(logits: Tensor, targets: Tensor) -> Tensor:
-    """Binary cross-entropy on logits (sigmoid included), stable for large |logits|.
+def _check_index_targets(x: Tensor, targets: Tensor, function: str) -> None:
+    """Class-dim-1 layout: input (N, C, d1, ...) with target (N, d1, ...), or (C,) with ()."""
+    if x.ndim == 0:
+        raise ValueError(f"{function}: input must have shape (C,) or (N, C, ...), got a 0-d tensor")
+    expected = () if x.ndim == 1 else (x.shape[0], *x.shape[2:])
+    if targets.shape != expected:
+        raise ValueError(
+            f"{function}: for input of shape {x.shape} the class-index target "
+            f"must have shape {expected} (the input without dim 1), got "
+            f"{targets.shape}"
+        )
 
-    Like PyTorch's `binary_cross_entropy_with_logits` with mean reduction.
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of class indices, given log-probabilities in dim 1.
 
     Args:
-        logits: unnormalized scores of any shape.
-        targets: probabilities in [0, 1] of the same shape.
+        input: log-probabilities of shape (N, C), (N, C, d1, ...) or (C,).
+        target: integer class indices of shape (N,), (N, d1, ...) or ().
+        weight: per-class weights of shape (C,).
+        size_average: deprecated (see `reduction`).
+        ignore_index: target value that is left out of the loss and of the mean.
+        reduce: deprecated (see `reduction`).
+        reduction: "mean" (divided by the summed weights of the counted items), "sum" or
+            "none" (shape of `target`).
+
+    >>> import autocompyute as ac
+    >>> nll_loss(ac.tensor([[-1.0, -2.0]]), ac.tensor([1]))
+    Tensor(2.0000, dtype=float32, device=cpu)
+    """
+    reduction = _reduction(reduction, size_average, reduce, "nll_loss")
+    input = float_operand(input)
+    _check_int_targets(target, "nll_loss")
+    _check_index_targets(input, target, "nll_loss")
+    n_classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    weights = _weight_array(weight, input, n_classes, "weight", "nll_loss")
+    _check_class_range(target, n_classes, ignore_index, "nll_loss")
+    return NLLLossOp.apply(
+        input,
+        target,
+        weight=weights,
+        ignore_index=int(ignore_index),
+        reduction=reduction,
+        shape=input.shape,
+    )
+
+
+def _check_int_targets(target: Any, function: str) -> None:
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{function}: target must be a Tensor, got {type(target).__name__}")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{function}: target must hold integer class indices, got {target.dtype}")
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Softmax cross-entropy with PyTorch's layout: classes in dim 1.
+
+    Args:
+        input: unnormalized scores of shape (N, C), (N, C, d1, ...) or (C,).
+        target: integer class indices of shape (N,), (N, d1, ...) or (); or class
+            probabilities of the shape of `input`.
+        weight: per-class weights of shape (C,).
+        size_average: deprecated (see `reduction`).
+        ignore_index: target value that is left out (index targets only).
+        reduce: deprecated (see `reduction`).
+        reduction: "mean", "sum" or "none". With index targets "mean" divides by the summed
+            weights of the counted items; with probability targets by the number of items.
+        label_smoothing: in [0, 1]; mixes the target with the uniform distribution.
+
+    >>> import autocompyute as ac
+    >>> cross_entropy(ac.tensor([[0.0, 0.0]]), ac.tensor([1]))
+    Tensor(0.6931, dtype=float32, device=cpu)
+    """
+    function = "cross_entropy"
+    reduction = _reduction(reduction, size_average, reduce, function)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{function}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{function}: target must be a Tensor, got {type(target).__name__}")
+    input = float_operand(input)
+    if input.ndim == 0:
+        raise ValueError(f"{function}: input must have shape (C,) or (N, C, ...), got a 0-d tensor")
+    class_dim = 1 if input.ndim > 1 else 0
+    n_classes = input.shape[class_dim]
+    weights = _weight_array(weight, input, n_classes, "weight", function)
+    kind = target.dtype.kind
+    if kind == "f":
+        if target.shape != input.shape:
+            raise ValueError(
+                f"{function}: probability targets must have the input's shape "
+                f"{input.shape}, got {target.shape} (class indices need an "
+                "integer tensor)"
+            )
+        return _soft_cross_entropy(input, target, weight, reduction, float(label_smoothing))
+    if kind not in "iu":
+        raise TypeError(
+            f"{function}: target must be integer class indices or float "
+            f"probabilities, got {target.dtype}"
+        )
+    _check_index_targets(input, target, function)
+    all_valid = _check_class_range(target, n_classes, ignore_index, function)
+    if weights is None and reduction == "mean":
+        # the fused op wants classes last
+        scores = input.unsqueeze(0) if input.ndim == 1 else input
+        if scores.ndim > 2:
+            scores = scores.permute(0, *range(2, scores.ndim), 1)
+        rows = target.reshape(1) if input.ndim == 1 else target
+        return CrossEntropyLossOp.apply(
+            scores,
+            rows,
+            ignore_index=int(ignore_index),
+            smoothing=float(label_smoothing),
+            shape=scores.shape,
+            all_valid=all_valid,
+        )
+    log_probs = log_softmax(input, dim=class_dim)
+    loss = NLLLossOp.apply(
+        log_probs,
+        target,
+        weight=weights,
+        ignore_index=int(ignore_index),
+        reduction=reduction,
+        shape=log_probs.shape,
+    )
+    if not label_smoothing:
+        return loss
+    return _smoothed(
+        loss, log_probs, target, weight, int(ignore_index), reduction, float(label_smoothing)
+    )
+
+
+def _class_weights(weight: Tensor, ndim: int) -> Tensor:
+    """`weight` shaped (C, 1, ...) to broadcast over an input with classes in dim 1 (or 0)."""
+    return weight.reshape(-1, *([1] * (ndim - 2))) if ndim > 1 else weight
+
+
+def _smoothed(
+    nll: Tensor,
+    log_probs: Tensor,
+    target: Tensor,
+    weight: Tensor | None,
+    ignore_index: int,
+    reduction: str,
+    smoothing: float,
+) -> Tensor:
+    """PyTorch's label smoothing: (1 - s) nll + s / C * sum over classes of -weight log p."""
+    class_dim = 1 if log_probs.ndim > 1 else 0
+    n_classes = log_probs.shape[class_dim]
+    weighted = log_probs if weight is None else log_probs * _class_weights(weight, log_probs.ndim)
+    kept = target.data != ignore_index
+    smooth = -weighted.sum(class_dim) * Tensor(kept.astype(log_probs.dtype))
+    if reduction == "mean":
+        denominator = kept.sum() if weight is None else weight.data[target.data[kept]].sum()
+        if not bool(denominator):
+            # every item ignored: the loss is nan (as the nll part), its gradient zero
+            smooth = smooth.sum() * 0.0 + float("nan")
+        else:
+            divisor = log_probs.device.xp.asarray(denominator, dtype=log_probs.dtype)
+            smooth = smooth.sum() / Tensor(divisor)
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return nll * (1 - smoothing) + smooth * (smoothing / n_classes)
+
+
+def _soft_cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None, reduction: str, smoothing: float
+) -> Tensor:
+    input, target = _float_pair(input, target)
+    if weight is None and reduction == "mean" and input.ndim == 2:
+        return SoftCrossEntropyLossOp.apply(input, target, smoothing=smoothing)
+    class_dim = 1 if input.ndim > 1 else 0
+    log_probs = log_softmax(input, dim=class_dim)
+    if smoothing:
+        target = target * (1 - smoothing) + smoothing / input.shape[class_dim]
+    weighted = log_probs * target
+    if weight is not None:
+        weighted = weighted * _class_weights(weight, input.ndim)
+    per_item = -weighted.sum(class_dim)
+    return _reduce(per_item, reduction)
+
+
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Squared error `(input - target)^2`, reduced by `reduction`.
+
+    Args:
+        input: predictions of any shape.
+        target: values of the same shape.
+        size_average: deprecated (see `reduction`).
+        reduce: deprecated (see `reduction`).
+        reduction: "mean", "sum" or "none".
+
+    >>> import autocompyute as ac
+    >>> mse_loss(ac.tensor([1.0, 3.0]), ac.tensor([0.0, 0.0]))
+    Tensor(5.0000, dtype=float32, device=cpu)
+    """
+    reduction = _reduction(reduction, size_average, reduce, "mse_loss")
+    _check_same_shape(input, target, "mse_loss")
+    input, target = _float_pair(input, target)
+    if reduction == "mean":
+        return MSELossOp.apply(input, target)
+    difference = input - target
+    return _reduce(difference * difference, reduction)
+
+
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Absolute error `|input - target|`, reduced by `reduction`.
+
+    >>> import autocompyute as ac
+    >>> l1_loss(ac.tensor([1.0, -3.0]), ac.tensor([0.0, 0.0]))
+    Tensor(2.0000, dtype=float32, device=cpu)
+    """
+    reduction = _reduction(reduction, size_average, reduce, "l1_loss")
+    _check_same_shape(input, target, "l1_loss")
+    input, target = _float_pair(input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Binary cross-entropy of probabilities `input` in [0, 1] (logs clamped to >= -100).
+
+    Args:
+        input: probabilities of any shape.
+        target: values in [0, 1] of the same shape.
+        weight: rescaling weight broadcastable to the input's shape.
+        size_average: deprecated (see `reduction`).
+        reduce: deprecated (see `reduction`).
+        reduction: "mean", "sum" or "none".
+
+    >>> import autocompyute as ac
+    >>> binary_cross_entropy(ac.tensor([0.5]), ac.tensor([1.0]))
+    Tensor(0.6931, dtype=float32, device=cpu)
+    """
+    function = "binary_cross_entropy"
+    reduction = _reduction(reduction, size_average, reduce, function)
+    _check_same_shape(input, target, function)
+    input, target = _float_pair(input, target)
+    data = input.data
+    if type(data).__module__ == "numpy" and data.size and (data.min() < 0 or data.max() > 1):
+        raise ValueError(
+            f"{function}: all elements of input should be between 0 and 1 "
+            "(for logits use binary_cross_entropy_with_logits)"
+        )
+    weights = _weight_array(weight, input, -1, "weight", function)
+    return _reduce(BinaryCrossEntropyOp.apply(input, target, weight=weights), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Binary cross-entropy on logits (sigmoid included), stable for large |input|.
+
+    Args:
+        input: logits of any shape.
+        target: values in [0, 1] of the same shape.
+        weight: rescaling weight broadcastable to the input's shape.
+        size_average: deprecated (see `reduction`).
+        reduce: deprecated (see `reduction`).
+        reduction: "mean", "sum" or "none".
+        pos_weight: weight of the positive term, broadcastable along the last dim (classes).
+
+    >>> import autocompyute as ac
+    >>> binary_cross_entropy_with_logits(ac.tensor([0.0]), ac.tensor([1.0]))
+    Tensor(0.6931, dtype=float32, device=cpu)
+    """
+    function = "binary_cross_entropy_with_logits"
+    reduction = _reduction(reduction, size_average, reduce, function)
+    _check_same_shape(input, target, function)
+    input, target = _float_pair(input, target)
+    weights = _weight_array(weight, input, -1, "weight", function)
+    positive = _weight_array(pos_weight, input, -1, "pos_weight", function)
+    if weights is None and positive is None and reduction == "mean":
+        return BCELossOp.apply(input, target)
+    terms = BCEWithLogitsTermsOp.apply(input, target, weight=weights, pos_weight=positive)
+    return _reduce(terms, reduction)
+
+
+def cross_entropy_loss(
+    logits: Tensor,
+    targets: Tensor,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+) -> Tensor:
+    """Softmax cross-entropy with the class dim LAST (the original AutoCompyute's layout).
+
+    Equals `cross_entropy` with the classes moved to dim 1. Stable for huge logits.
+
+    Args:
+        logits: unnormalized scores of shape (..., C), e.g. (B, C) or (B, T, C).
+        targets: either integer class indices of shape (...) (items equal to `ignore_index` are
+            left out of the loss and the mean), or class probabilities of shape (..., C).
+        ignore_index: class index whose items are ignored (integer targets only).
+        label_smoothing: in [0, 1]; mixes the target distribution with the uniform one:
+            `(1 - label_smoothing) * target + label_smoothing / C`.
+        reduction: "mean", "sum" or "none" (shape (...)).
 
     Returns:
-        0-d tensor.
+        0-d tensor (nan if every item is ignored, as in PyTorch), or per item with "none".
+
+    >>> import autocompyute as ac
+    >>> cross_entropy_loss(ac.tensor([[0.0, 0.0]]), ac.tensor([1]))
+    Tensor(0.6931, dtype=float32, device=cpu)
+    """
+    function = "cross_entropy_loss"
+    if logits.ndim == 0:
+        raise ValueError(f"{function}: logits must have shape (..., C), got a 0-d tensor")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{function}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    reduction = _reduction(reduction, None, None, function)
+    logits = float_operand(logits)
+    kind = targets.dtype.kind
+    if kind in "iu":
+        if targets.shape != logits.shape[:-1]:
+            raise ValueError(
+                f"{function}: integer targets must have shape {logits.shape[:-1]} "
+                f"(logits {logits.shape} without the class dim), got "
+                f"{targets.shape}"
+            )
+        all_valid = _check_class_range(targets, logits.shape[-1], ignore_index, function)
+        if reduction == "mean":
+            return CrossEntropyLossOp.apply(
+                logits,
+                targets,
+                ignore_index=int(ignore_index),
+                smoothing=float(label_smoothing),
+                shape=logits.shape,
+                all_valid=all_valid,
+            )
+    elif kind == "f":
+        if targets.shape != logits.shape:
+            raise ValueError(
+                f"{function}: probability targets must have the shape of the "
+                f"logits {logits.shape}, got {targets.shape} (for class indices "
+                "use an integer tensor)"
+            )
+        if reduction == "mean":
+            logits, targets = _float_pair(logits, targets)
+            return SoftCrossEntropyLossOp.apply(logits, targets, smoothing=float(label_smoothing))
+    else:
+        raise TypeError(
+            f"{function}: targets must be integer class indices or float "
+            f"probabilities, got {targets.dtype}"
+        )
+    # Other reductions: the PyTorch layout with the classes moved from last to dim 1.
+    class_first = logits if logits.ndim == 1 else logits.permute(0, -1, *range(1, logits.ndim - 1))
+    if kind == "f" and logits.ndim > 1:
+        targets = targets.permute(0, -1, *range(1, targets.ndim - 1))
+    return cross_entropy(
+        class_first,
+        targets,
+        ignore_index=ignore_index,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+    )
+
+
+def bce_loss(logits: Tensor, targets: Tensor, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy on logits (the original AutoCompyute's name).
+
+    Same as `binary_cross_entropy_with_logits(logits, targets, reduction=reduction)`.
 
     >>> import autocompyute as ac
     >>> bce_loss(ac.tensor([0.0]), ac.tensor([1.0]))
     Tensor(0.6931, dtype=float32, device=cpu)
     """
     _check_same_shape(logits, targets, "bce_loss")
-    return BCELossOp.apply(*_float_pair(logits, targets))
+    return binary_cross_entropy_with_logits(logits, targets, reduction=reduction)

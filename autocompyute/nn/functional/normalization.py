@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from autocompyute import kernels
 from autocompyute.autograd.op import Op
 from autocompyute.tensor import Tensor
 
-__all__ = ["batchnorm", "layernorm"]
+__all__ = ["batch_norm", "batchnorm", "check_same_float_dtype", "layer_norm", "layernorm"]
 
 
 def _normalize(x: Any, axes: tuple[int, ...], eps: float, xp: Any) -> tuple[Any, Any, Any, Any]:
@@ -140,6 +141,26 @@ def _check_param(param: Tensor | None, shape: tuple[int, ...], name: str, functi
         raise ValueError(f"{function}: {name} must have shape {shape}, got {param.shape}")
 
 
+def check_same_float_dtype(function: str, x: Tensor, **others: Tensor | None) -> None:
+    """Raises TypeError unless `x` is floating point and every given tensor shares its dtype.
+
+    Forward would silently promote mixed dtypes and backward then fail (PyTorch rejects them
+    in forward too).
+    """
+    if x.dtype.kind != "f":
+        raise TypeError(f"{function}: input must be a floating-point tensor, got {x.dtype}")
+    mismatched = {
+        name: other.dtype
+        for name, other in others.items()
+        if other is not None and other.dtype != x.dtype
+    }
+    if mismatched:
+        listed = ", ".join(f"{name} {dtype}" for name, dtype in mismatched.items())
+        raise TypeError(
+            f"{function}: expected every tensor to have the input's dtype {x.dtype}, got {listed}"
+        )
+
+
 def layernorm(
     x: Tensor, w: Tensor | None = None, b: Tensor | None = None, eps: float = 1e-5
 ) -> Tensor:
@@ -170,7 +191,45 @@ def layernorm(
         )
     _check_param(w, normalized_shape, "weights", "layernorm")
     _check_param(b, normalized_shape, "biases", "layernorm")
+    check_same_float_dtype("layernorm", x, weight=w, bias=b)
     return LayerNormOp.apply(x, w, b, n_dims=n_dims, eps=float(eps))
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Layer normalization over the trailing `normalized_shape` dims, as PyTorch's `layer_norm`.
+
+    Args:
+        input: tensor of shape (..., *normalized_shape).
+        normalized_shape: the trailing dims to normalize over (int or sequence).
+        weight: scale of shape `normalized_shape`, or None.
+        bias: shift of shape `normalized_shape`, or None.
+        eps: added to the (biased) variance.
+
+    >>> import autocompyute as ac
+    >>> layer_norm(ac.tensor([[1.0, 3.0]]), (2,))
+    Tensor([[-1.0000,  1.0000]], dtype=float32, device=cpu)
+    """
+    shape = (
+        (normalized_shape,)
+        if isinstance(normalized_shape, int)
+        else tuple(int(size) for size in normalized_shape)
+    )
+    n_dims = len(shape)
+    if not n_dims or input.ndim < n_dims or input.shape[input.ndim - n_dims :] != shape:
+        raise ValueError(
+            f"layer_norm: input of shape {input.shape} does not end with the "
+            f"normalized shape {shape}"
+        )
+    _check_param(weight, shape, "weight", "layer_norm")
+    _check_param(bias, shape, "bias", "layer_norm")
+    check_same_float_dtype("layer_norm", input, weight=weight, bias=bias)
+    return LayerNormOp.apply(input, weight, bias, n_dims=n_dims, eps=float(eps))
 
 
 def batchnorm(
@@ -227,6 +286,7 @@ def batchnorm(
         )
     if not training and rmean is None:
         raise ValueError("batchnorm: evaluation (training=False) needs rmean and rvar")
+    check_same_float_dtype("batchnorm", x, weight=w, bias=b, running_mean=rmean, running_var=rvar)
     return BatchNormOp.apply(
         x,
         w,
@@ -237,3 +297,23 @@ def batchnorm(
         eps=float(eps),
         training=bool(training),
     )
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalization over dim 1 with PyTorch's argument order (see `batchnorm`).
+
+    >>> import autocompyute as ac
+    >>> batch_norm(ac.tensor([[1.0, 2.0], [3.0, 6.0]]), None, None, training=True)
+    Tensor([[-1.0000, -1.0000],
+            [ 1.0000,  1.0000]], dtype=float32, device=cpu)
+    """
+    return batchnorm(input, running_mean, running_var, weight, bias, momentum, eps, training)

@@ -23,7 +23,8 @@ def uniform_parameter(shape: tuple[int, ...], fan_in: int, label: str) -> Parame
 class WeightsAndBiases(Module):
     """Base of layers with `weight` and optional `bias` (Linear and the convolutions).
 
-    `w` and `b` (the original AutoCompyute's names) are aliases of `weight` and `bias`.
+    The original AutoCompyute's names `w` and `b` read and assign the same parameters, so
+    `a.weight = b.weight` and `a.w = b.w` both tie the two layers to one parameter.
     """
 
     aliases = {"w": "weight", "b": "bias"}

@@ -27,9 +27,22 @@ class _Convolution(WeightsAndBiases):
         stride: Any = 1,
         padding: Any = 0,
         dilation: Any = 1,
+        groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
     ) -> None:
         super().__init__()
+        if padding_mode != "zeros":
+            raise ValueError(
+                f"{type(self).__name__}: only padding_mode='zeros' is supported, "
+                f"got {padding_mode!r}"
+            )
+        if not isinstance(groups, int) or groups < 1 or in_dim % groups or out_dim % groups:
+            raise ValueError(
+                f"{type(self).__name__}: in_channels ({in_dim}) and out_channels "
+                f"({out_dim}) must be divisible by groups ({groups!r})"
+            )
+        self.groups = groups
         kernel = (
             (kernel_size,) * self.spatial_dims
             if isinstance(kernel_size, int)
@@ -43,7 +56,9 @@ class _Convolution(WeightsAndBiases):
             )
         self.in_dim, self.out_dim, self.kernel_size = in_dim, out_dim, kernel
         self.stride, self.padding, self.dilation = stride, padding, dilation
-        weight_dims = (in_dim, out_dim) if self.transposed else (out_dim, in_dim)
+        weight_dims = (
+            (in_dim, out_dim // groups) if self.transposed else (out_dim, in_dim // groups)
+        )
         # As in PyTorch, fan_in comes from the weight's second dim (output channels when
         # transposed).
         fan_in = weight_dims[1] * math.prod(kernel)
@@ -54,7 +69,7 @@ class _Convolution(WeightsAndBiases):
         return (
             f"in_dim={self.in_dim}, out_dim={self.out_dim}, kernel_size={self.kernel_size}, "
             f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}, "
-            f"bias={self.bias is not None}"
+            f"groups={self.groups}, bias={self.bias is not None}"
         )
 
 
@@ -83,6 +98,27 @@ class Conv1d(_Convolution):
 
     spatial_dims = 1
 
+    def __init__(
+        self,
+        in_dim: int,
+        out_dim: int,
+        kernel_size: Any = 3,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+    ) -> None:
+        if groups != 1:
+            raise ValueError(
+                f"Conv1d: groups={groups} is not supported (only Conv2d and "
+                "ConvTranspose2d take groups)"
+            )
+        super().__init__(
+            in_dim, out_dim, kernel_size, stride, padding, dilation, groups, bias, padding_mode
+        )
+
     def forward(self, x: Tensor) -> Tensor:
         return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
@@ -97,7 +133,9 @@ class Conv2d(_Convolution):
         stride: an int or (stride_h, stride_w).
         padding: zeros added on both sides, an int or (pad_h, pad_w).
         dilation: spacing between kernel taps, an int or pair.
+        groups: independent channel groups (weights (O, C / groups, KH, KW)).
         bias: whether to add a learned bias per output channel.
+        padding_mode: only "zeros".
 
     Attributes:
         w: weights (O, C, KH, KW), label "Weights".
@@ -111,11 +149,13 @@ class Conv2d(_Convolution):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return conv2d(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
 
 class ConvTranspose2d(_Convolution):
-    """Transposed 2-D convolution layer (as PyTorch's `nn.ConvTranspose2d`, no output_padding).
+    """Transposed 2-D convolution layer, with PyTorch's `nn.ConvTranspose2d` arguments.
 
     Args:
         in_dim: input channels C.
@@ -123,8 +163,11 @@ class ConvTranspose2d(_Convolution):
         kernel_size: an int or (KH, KW).
         stride: an int or (stride_h, stride_w).
         padding: rows/columns cropped from both sides of the full output, int or pair.
-        dilation: spacing between kernel taps, an int or pair.
+        output_padding: rows/columns added at the bottom/right of the output.
+        groups: independent channel groups (weights (C, O / groups, KH, KW)).
         bias: whether to add a learned bias per output channel.
+        dilation: spacing between kernel taps, an int or pair.
+        padding_mode: only "zeros".
 
     Attributes:
         w: weights (C, O, KH, KW) (input channels first, as in PyTorch), label "Weights".
@@ -140,8 +183,35 @@ class ConvTranspose2d(_Convolution):
 
     transposed = True
 
+    def __init__(
+        self,
+        in_dim: int,
+        out_dim: int,
+        kernel_size: Any = 3,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+    ) -> None:
+        super().__init__(
+            in_dim, out_dim, kernel_size, stride, padding, dilation, groups, bias, padding_mode
+        )
+        self.output_padding = output_padding
+
     def forward(self, x: Tensor) -> Tensor:
-        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return conv_transpose2d(
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+        )
 
 
 # The original AutoCompyute spellings, before PyTorch's casing.

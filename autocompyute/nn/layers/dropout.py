@@ -15,10 +15,12 @@ class Dropout(Module):
 
     Args:
         p: probability of dropping an element, in [0, 1].
+        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
     """
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = inplace
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
         self.p = p
