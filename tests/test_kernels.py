@@ -103,14 +103,19 @@ def test_environment_variable_forces_the_reference_path():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_gelu_matches_torch(path, dtype):
-    x = rand(4, 6, dtype=dtype, scale=3.0)
-    check(F.gelu, lambda t: TF.gelu(t, approximate="tanh"), [x], dtype)
-    check(
-        lambda t: F.gelu(every_other(t)),
-        lambda t: TF.gelu(every_other(t), approximate="tanh"),
-        [wide(4, 6, dtype=dtype)],
-        dtype,
-    )
+    for form in ("tanh", "none"):
+        check(
+            lambda t, form=form: F.gelu(t, approximate=form),
+            lambda t, form=form: TF.gelu(t, approximate=form),
+            [rand(4, 6, dtype=dtype, scale=3.0)],
+            dtype,
+        )
+        check(
+            lambda t, form=form: F.gelu(every_other(t), approximate=form),
+            lambda t, form=form: TF.gelu(every_other(t), approximate=form),
+            [wide(4, 6, dtype=dtype)],
+            dtype,
+        )
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

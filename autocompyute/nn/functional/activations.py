@@ -66,6 +66,9 @@ class GELUErfOp(Op):
     """Gaussian error linear unit, exact: x * Phi(x) with Phi(x) = (1 + erf(x / sqrt(2))) / 2."""
 
     def forward(self, x: Any) -> Any:
+        if kernels.compiled(x):
+            self.save_for_backward(x)
+            return kernels.gelu(x, "none")
         xp = self.xp
         erf = special_function(xp, "erf")
         cdf = xp.asarray((erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5, dtype=x.dtype)
@@ -73,6 +76,8 @@ class GELUErfOp(Op):
         return x * cdf
 
     def backward(self, grad: Any) -> Any:
+        if len(self.saved) == 1:  # the compiled forward saved only x
+            return kernels.gelu_backward(self.saved[0], grad, "none")
         xp = self.xp
         x, cdf = self.saved
         # d/dx [x Phi(x)] = Phi(x) + x phi(x), phi the standard normal density
