@@ -137,7 +137,12 @@ def unary(case: Case) -> Any:
         ("cos", lambda a: a.cos(), torch.cos),
         ("square", lambda a: a * a, lambda a: a * a),
         ("pow3", lambda a: a**3, lambda a: a**3),
-        ("gelu", F.gelu, lambda a: torch_functional.gelu(a, approximate="tanh")),
+        ("gelu", F.gelu, torch_functional.gelu),
+        (
+            "gelu_tanh",
+            lambda a: F.gelu(a, approximate="tanh"),
+            lambda a: torch_functional.gelu(a, approximate="tanh"),
+        ),
         (
             "leaky_relu",
             lambda a: F.leaky_relu(a, 0.1),
