@@ -288,3 +288,15 @@ def test_full_backward_hook_of_a_module_with_two_inputs_matches_pytorch():
     assert len(ours) == len(theirs) == 1
     for x, y in zip(ours[0], theirs[0]):
         numpy.testing.assert_allclose(x, y, rtol=1e-12)
+
+
+def test_full_backward_hook_with_two_inputs_may_return_grad_input_unchanged():
+    module = Bilinear()
+    module.register_full_backward_hook(lambda m, gi, go: gi)
+    a = ac.ones(2, req_grad=True)
+    b = ac.ones(2, req_grad=True)
+    module(a, b).sum().backward()
+    assert a.grad is not None and b.grad is not None
+    module.register_full_backward_hook(lambda m, gi, go: (gi[0] * 2, gi[1] * 2))
+    with pytest.raises(RuntimeError, match=r"only the entry|last only"):
+        module(a, b).sum().backward()

@@ -259,7 +259,8 @@ class Module:
 
         `grad_output` holds the gradient w.r.t. each output tensor, `grad_input` w.r.t. each
         positional input tensor (None where it does not require grad). The hook may return a
-        replacement for `grad_input` (for modules with one input tensor requiring grad).
+        replacement for `grad_input` (with several input tensors requiring grad, only the
+        entry of the one whose gradient came last may change; see docs/porting.md).
         """
         return add_module_hook(self, "backward", hook, prepend, False)
 

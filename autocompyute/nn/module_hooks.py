@@ -170,14 +170,21 @@ class BackwardHookState:
         ]
         if pending:
             return grad
+        passed = tuple(self.grad_inputs)
         replacement = self._call_hooks()
         if replacement is None:
             return grad
-        if sum(node is not None for node in self.input_nodes) > 1:
+        # The other inputs' gradients have flowed on already: they can only be kept as passed.
+        changed = [
+            i
+            for i, (new, old) in enumerate(zip(replacement, passed))
+            if i != position and new is not old
+        ]
+        if changed:
             raise RuntimeError(
                 f"full backward hook of {type(self.module).__name__}: replacing grad_input is "
-                "supported for modules with one input tensor that requires grad (this call "
-                "had several)"
+                "supported for the input that received its gradient last only; return the "
+                f"other entries unchanged (grad_input[{changed[0]}] was replaced)"
             )
         value = replacement[position]
         array = value.data if isinstance(value, _engine.TensorCore) else value
