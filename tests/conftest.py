@@ -3,6 +3,7 @@
 import pytest
 
 import autocompyute as ac
+from autocompyute.testing import import_torch
 
 
 def pytest_addoption(parser):
@@ -35,7 +36,7 @@ def one_thread():
     spin on the small matrix products of the tests and make them many times slower."""
     import contextlib
 
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

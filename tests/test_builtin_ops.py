@@ -14,7 +14,7 @@ import autocompyute as ac
 from autocompyute import _engine
 from autocompyute.ops.binary import Add, Div, Mul, Pow, Sub
 from autocompyute.ops.unary import Abs, Cos, Exp, Log, Neg, ReLUOp, SigmoidOp, Sin, Sqrt, TanhOp
-from autocompyute.testing import assert_matches_torch, reference_ops
+from autocompyute.testing import assert_matches_torch, import_torch, reference_ops
 
 RNG = numpy.random.default_rng(7)
 
@@ -314,7 +314,7 @@ def test_error_messages_are_the_same_on_both_paths():
 @pytest.mark.parametrize("kind", LAYOUTS)
 @pytest.mark.parametrize("name", list(UNARY))
 def test_unary_ops_match_torch(name, kind):
-    pytest.importorskip("torch")
+    import_torch()
     function, torch_function, domain = UNARY[name]
     x = ac.Tensor(in_layout(kind, domain, numpy.float32), req_grad=True)
     assert_matches_torch(function, torch_function, [x])
@@ -323,7 +323,7 @@ def test_unary_ops_match_torch(name, kind):
 @pytest.mark.parametrize("shapes", SHAPE_PAIRS)
 @pytest.mark.parametrize("name", list(BINARY))
 def test_binary_ops_match_torch(name, shapes):
-    pytest.importorskip("torch")
+    import_torch()
     function, torch_function = BINARY[name]
     a = ac.Tensor(sample(shapes[0], "positive"), req_grad=True)
     b = ac.Tensor(sample(shapes[1], "positive"), req_grad=True)
@@ -333,7 +333,7 @@ def test_binary_ops_match_torch(name, shapes):
 @pytest.mark.parametrize("scalar", SCALARS)
 @pytest.mark.parametrize("name", list(BINARY))
 def test_scalar_operands_match_torch(name, scalar):
-    pytest.importorskip("torch")
+    import_torch()
     function, torch_function = BINARY[name]
     for dtype in (numpy.float32, numpy.float64):
         values = sample((3, 4), "positive", dtype)
@@ -424,7 +424,7 @@ def test_indexing_agrees_bit_for_bit(name):
 
 @pytest.mark.parametrize("name", list(INDEX_KEYS))
 def test_indexing_matches_torch(name):
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     index = ac.tensor([3, 1, 0, 1, 1])
     function = INDEX_KEYS[name]
     torch_key = {

@@ -4,7 +4,7 @@ import numpy
 import pytest
 
 import autocompyute as ac
-from autocompyute.testing import gradcheck
+from autocompyute.testing import gradcheck, import_torch
 
 
 class SoftPlus(ac.Op):
@@ -98,7 +98,7 @@ def test_composes_with_builtin_ops():
 
 
 def test_matches_torch_softplus():
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     values = numpy.random.default_rng(3).standard_normal((5, 4)).astype(numpy.float32)
     x = ac.tensor(values, req_grad=True)
     (SoftPlus.apply(x * 2, beta=1.5) * 3).sum().backward()

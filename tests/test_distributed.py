@@ -15,6 +15,7 @@ import pytest
 
 import autocompyute as ac
 import autocompyute.nn as nn
+from autocompyute.testing import import_torch
 from autocompyute.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 PROGRAM = Path(__file__).resolve().parent / "programs" / "ddp_training.py"
@@ -121,7 +122,7 @@ def test_distributed_sampler_splits_like_pytorch():
     dropped = [list(DistributedSampler(dataset, 3, r, shuffle=False, drop_last=True))
                for r in range(3)]  # fmt: skip
     assert dropped == [[0, 3, 6], [1, 4, 7], [2, 5, 8]]
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     from torch.utils.data.distributed import DistributedSampler as TorchSampler
 
     for drop_last in (False, True):

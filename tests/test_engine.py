@@ -7,7 +7,7 @@ import numpy
 import pytest
 
 import autocompyute as ac
-from autocompyute.testing import gradcheck
+from autocompyute.testing import gradcheck, import_torch
 
 
 def leaf(values, dtype="float32"):
@@ -71,7 +71,7 @@ def test_deep_lattice_with_exponentially_many_paths_is_linear_time():
 
 
 def test_graph_matches_torch_on_fan_out_diamond_and_shared_nodes():
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     x_values = numpy.random.default_rng(1).standard_normal((4, 5)).astype(numpy.float32)
     w_values = numpy.random.default_rng(2).standard_normal((5, 3)).astype(numpy.float32)
 

@@ -7,7 +7,7 @@ import numpy
 import pytest
 
 import autocompyute as ac
-from autocompyute.testing import assert_matches_torch, gradcheck
+from autocompyute.testing import assert_matches_torch, gradcheck, import_torch
 
 RNG = numpy.random.default_rng(1234)
 
@@ -56,7 +56,7 @@ def random_upstream(shape):
 
 def run_torch(function, arrays, torch_function=None, rtol=1e-5, atol=1e-6, kinds=None):
     """Compares values and gradients with PyTorch in float32 (`function` may serve both)."""
-    pytest.importorskip("torch")
+    import_torch()
     kinds = kinds or ["contiguous"] * len(arrays)
     arrays = [numpy.asarray(a, dtype=numpy.float32) for a in arrays]
     ours = [ac.tensor(layout(a, kind), req_grad=True) for a, kind in zip(arrays, kinds)]
@@ -179,7 +179,7 @@ def test_pow_tensor_special_points_match_torch():
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
 def test_pow_scalar_base_negative_gives_nan_gradient_like_torch():
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     exponent = ac.tensor([2.0, 3.0], req_grad=True)
     ((-2) ** exponent).sum().backward()
     reference = torch.tensor([2.0, 3.0], requires_grad=True)
@@ -274,7 +274,7 @@ def test_maximum_minimum_ties_split_the_gradient(name):
 
 
 def test_maximum_with_a_scalar():
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     values = sample((2, 3))
     run_torch(
         lambda x: x.maximum(0.3),
@@ -356,7 +356,7 @@ def test_matmul_non_contiguous(kinds):
 
 
 def test_matmul_reflected_with_array():
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     matrix = sample((2, 3)).astype(numpy.float32)
     run_torch(
         lambda y: y.__rmatmul__(matrix),

@@ -11,7 +11,7 @@ import pytest
 
 import autocompyute as ac
 from autocompyute.ops.linalg import einsum
-from autocompyute.testing import assert_matches_torch, gradcheck
+from autocompyute.testing import assert_matches_torch, gradcheck, import_torch
 
 RNG = numpy.random.default_rng(99)
 
@@ -73,7 +73,7 @@ def test_einsum_gradcheck(subscripts, shapes):
 
 
 def torch_parity(subscripts, arrays, transposed=()):
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     arrays = [numpy.asarray(a, dtype=numpy.float32) for a in arrays]
     ours = [
         ac.tensor(numpy.ascontiguousarray(a.T).T if index in transposed else a, req_grad=True)

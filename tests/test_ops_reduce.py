@@ -5,7 +5,7 @@ import numpy
 import pytest
 
 import autocompyute as ac
-from autocompyute.testing import assert_matches_torch, gradcheck
+from autocompyute.testing import assert_matches_torch, gradcheck, import_torch
 
 RNG = numpy.random.default_rng(4321)
 
@@ -67,7 +67,7 @@ def check_gradients(name, array, dim, keepdims):
 
 
 def check_torch(name, array, dim, keepdims, transposed=False, rtol=1e-5, atol=1e-6):
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     ours, theirs = REDUCTIONS[name]
     array = numpy.asarray(array, dtype=numpy.float32)
     data = numpy.ascontiguousarray(array.T).T if transposed else array
@@ -173,7 +173,7 @@ def test_logsumexp_with_infinities():
 @pytest.mark.parametrize("dim", [None, 0, 1, -1])
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
 def test_argmax_argmin_match_torch(name, dim, keepdims):
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     values = RNG.standard_normal((3, 4)).astype(numpy.float32)
     x = ac.tensor(values, req_grad=True)
     out = getattr(x, name)(dim=dim, keepdims=keepdims)
