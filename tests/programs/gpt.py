@@ -97,7 +97,7 @@ class GPT(nn.Module):
             torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
 
     def forward(self, idx, targets=None):
-        b, t = idx.size()
+        _, t = idx.size()
         pos = torch.arange(0, t, dtype=torch.long)
         tok_emb = self.transformer.wte(idx)
         pos_emb = self.transformer.wpe(pos)
@@ -154,7 +154,7 @@ def train(model, ids, steps=30, batch_size=4, learning_rate=3e-3):
     model.train()
     for step in range(steps):
         x, y = get_batch(data, step, batch_size, model.block_size)
-        logits, loss = model(x, y)
+        _, loss = model(x, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
