@@ -1,5 +1,7 @@
 """Shared pytest configuration: the `cuda` marker skips cleanly without CuPy and a GPU."""
 
+import os
+
 import pytest
 
 import autocompyute as ac
@@ -22,6 +24,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "cuda" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _outside_the_source_tree(tmp_path_factory):
+    """Runs the tests from an empty folder. A child `python -c ...` puts its working directory
+    first on sys.path: started from a checkout whose package was installed without `-e` (as the
+    README's `pip install ".[test]" && pytest` does), it would import the source folder, which
+    has no compiled engine, instead of the installed package."""
+    previous = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    os.chdir(previous)
 
 
 @pytest.fixture(autouse=True)
