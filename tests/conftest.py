@@ -46,13 +46,16 @@ def _seed():
 
 @pytest.fixture
 def one_thread():
-    """PyTorch and NumPy's BLAS on one thread for the test: on a busy machine their thread pools
-    spin on the small matrix products of the tests and make them many times slower."""
+    """PyTorch (if installed) and NumPy's BLAS on one thread for the test: on a busy machine their
+    thread pools spin on the small matrix products of the tests and make them many times slower."""
     import contextlib
+    import importlib.util
 
-    torch = import_torch()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    # Only where PyTorch is installed: the tests here that need none must still run.
+    torch = import_torch() if importlib.util.find_spec("torch") is not None else None
+    threads = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(1)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -61,4 +64,5 @@ def one_thread():
         limits = threadpool_limits(limits=1, user_api="blas")
     with limits:
         yield
-    torch.set_num_threads(threads)
+    if torch is not None:
+        torch.set_num_threads(threads)

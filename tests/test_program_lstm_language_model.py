@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autocompyute.testing import torch_or_skip
+from autocompyute.testing import import_torch, torch_or_skip
 
 torch = torch_or_skip()
 
@@ -42,6 +42,7 @@ def test_only_the_import_lines_differ():
 
 
 def test_lstm_language_model_loss_curve_matches_torch(one_thread):
+    import_torch()  # skips without PyTorch: the program itself imports it
     text = TEXT.read_text()[2000:5000]
     vocab = sorted(set(text))
     ids = [vocab.index(character) for character in text]
