@@ -52,7 +52,11 @@ def one_thread():
     import importlib.util
 
     # Only where PyTorch is installed: the tests here that need none must still run.
-    torch = import_torch() if importlib.util.find_spec("torch") is not None else None
+    try:
+        installed = importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        installed = False
+    torch = import_torch() if installed else None
     threads = torch.get_num_threads() if torch is not None else None
     if torch is not None:
         torch.set_num_threads(1)
