@@ -16,6 +16,7 @@ from autocompyute.backend import array_module
 from autocompyute.ops.binary import Add, Div, Mul, Pow, Sub, apply_promoted
 from autocompyute.ops.indexing import Index, getitem
 from autocompyute.ops.linalg import MatMul
+from autocompyute.ops.reduce import Mean, Sum
 from autocompyute.ops.unary import Abs, Cos, Exp, Log, Neg, ReLUOp, SigmoidOp, Sin, Sqrt, TanhOp
 
 __all__ = ["install"]
@@ -46,5 +47,7 @@ def install(tensor_class: type[_engine.TensorCore]) -> None:
             "sin": Sin,
             "cos": Cos,
             "pow": Pow,
+            "sum": Sum,
+            "mean": Mean,
         }
     )

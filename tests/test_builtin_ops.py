@@ -13,6 +13,8 @@ import pytest
 import autocompyute as ac
 from autocompyute import _engine
 from autocompyute.ops.binary import Add, Div, Mul, Pow, Sub
+from autocompyute.ops.indexing import Index
+from autocompyute.ops.reduce import Mean, Sum
 from autocompyute.ops.unary import Abs, Cos, Exp, Log, Neg, ReLUOp, SigmoidOp, Sin, Sqrt, TanhOp
 from autocompyute.testing import assert_matches_torch, import_torch, reference_ops
 
@@ -264,12 +266,15 @@ def test_the_c_path_calls_no_python_forward_or_backward(monkeypatch):
         Sin,
         Cos,
         Pow,
+        Sum,
+        Mean,
+        Index,
     ):
         monkeypatch.setattr(op, "forward", boom)
         monkeypatch.setattr(op, "backward", boom)
     x = ac.Tensor(sample((3,), "positive"), req_grad=True)
     y = (x + x - x * 2 / x).exp().log().sqrt().abs().tanh().sigmoid().relu().sin().cos() ** 3
-    (-y).sum().backward()
+    (-y[::-1].mean(0, keepdims=True)).sum().backward()
     assert x.grad is not None
     with reference_ops(), pytest.raises(AssertionError, match="the Python method ran"):
         x.exp()
@@ -459,3 +464,59 @@ def test_plain_graphs_leave_no_containers_for_the_collector():
     assert not gc.is_tracked(mean) and not gc.is_tracked(mean.kwargs)
     concat = mean.parents[0].ctx
     assert type(concat).__name__ == "Concat" and not gc.is_tracked(concat)
+
+
+# ------------------------------------------------------------------------------ reductions
+
+REDUCTIONS = {
+    "sum_all": lambda t: t.sum(),
+    "sum_0": lambda t: t.sum(0),
+    "sum_1_keep": lambda t: t.sum(1, keepdims=True),
+    "sum_both_keep": lambda t: t.sum((0, 1), keepdims=True),
+    "mean_all": lambda t: t.mean(),
+    "mean_0": lambda t: t.mean(0),
+    "mean_neg_keep": lambda t: t.mean(-1, keepdims=True),
+}
+
+
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64, numpy.float16])
+@pytest.mark.parametrize("kind", LAYOUTS)
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+def test_reductions_agree_bit_for_bit(name, kind, dtype):
+    if kind == "0-d" and name not in ("sum_all", "mean_all"):
+        return  # no dim 0 or 1 to reduce
+    values = in_layout(kind, "any", dtype)
+    assert_paths_agree(lambda t: REDUCTIONS[name](t) * 1.5, [values])
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "bool"])
+def test_integer_sums_and_means_agree_with_the_reference(dtype):
+    values = (numpy.arange(12).reshape(3, 4) % 3).astype(dtype)
+    for name, function in REDUCTIONS.items():
+        fast = function(ac.Tensor(values))
+        with reference_ops():
+            slow = function(ac.Tensor(values))
+        assert_same_bits(fast.data, slow.data), name
+
+
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+def test_reductions_match_torch(name):
+    torch = pytest.importorskip("torch")
+    torch_function = {
+        "sum_all": lambda t: t.sum(),
+        "sum_0": lambda t: t.sum(0),
+        "sum_1_keep": lambda t: t.sum(1, keepdim=True),
+        "sum_both_keep": lambda t: t.sum((0, 1), keepdim=True),
+        "mean_all": lambda t: t.mean(),
+        "mean_0": lambda t: t.mean(0),
+        "mean_neg_keep": lambda t: t.mean(-1, keepdim=True),
+    }[name]
+    del torch
+    x = ac.Tensor(sample((3, 4)), req_grad=True)
+    assert_matches_torch(REDUCTIONS[name], torch_function, [x])
+
+
+def test_reduction_errors_name_the_op_on_both_paths():
+    for builtin in (True, False):
+        with engine_path(builtin), pytest.raises(IndexError, match=r"^sum: dim 2 is out of range"):
+            ac.Tensor(sample((3, 4))).sum(2)

@@ -10,6 +10,8 @@ import builtins
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy
+
 from autocompyute import _engine
 from autocompyute.autograd.op import Op, apply, wrap
 from autocompyute.dtypes import int64
@@ -82,6 +84,28 @@ def _reduced_shape(
     return tuple(size for i, size in enumerate(shape) if i not in dims)
 
 
+def _kept_mean(xp: Any, x: Any, dims: tuple[int, ...]) -> Any:
+    """`x.mean(axis=dims, keepdims=True)`, for NumPy float32/float64 with NumPy's own two calls
+    (sum, then an in-place division by the count) minus its Python-level wrapper."""
+    count = _count(x.shape, dims)
+    if xp is not numpy or x.ndim == 0 or x.dtype.kind != "f" or x.dtype.itemsize < 4 or not count:
+        return x.mean(axis=dims, keepdims=True)
+    total = numpy.add.reduce(x, dims, None, None, True)  # type: ignore[call-overload]
+    return numpy.true_divide(total, numpy.intp(count), out=total, casting="unsafe", subok=False)
+
+
+def _kept_extremum(xp: Any, x: Any, dims: tuple[int, ...], ufunc: Any) -> Any:
+    """`x.max(axis=dims, keepdims=True)` (ufunc maximum) or min (minimum), for NumPy without
+    its Python-level wrapper."""
+    if xp is not numpy:
+        return (
+            x.max(axis=dims, keepdims=True)
+            if ufunc is numpy.maximum
+            else x.min(axis=dims, keepdims=True)
+        )
+    return ufunc.reduce(x, dims, None, None, True)
+
+
 def _count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
     count = 1
     for d in dims:
@@ -124,7 +148,7 @@ class Var(Op):
     """Variance over `dims`: sum((x - mean)**2) / (count - ddof); NaN/inf if count <= ddof."""
 
     def forward(self, x: Any, *, dims: tuple[int, ...], ddof: float, keepdims: bool = False) -> Any:
-        mean = x.mean(axis=dims, keepdims=True)
+        mean = _kept_mean(self.xp, x, dims)
         squares = x - mean
         squares *= squares
         out = squares.sum(axis=dims, keepdims=keepdims) / _divisor(x.shape, dims, ddof)
@@ -146,7 +170,7 @@ class Std(Op):
     """Standard deviation over `dims`: sqrt of `Var`."""
 
     def forward(self, x: Any, *, dims: tuple[int, ...], ddof: float, keepdims: bool = False) -> Any:
-        mean = x.mean(axis=dims, keepdims=True)
+        mean = _kept_mean(self.xp, x, dims)
         squares = x - mean
         squares *= squares
         out = self.xp.sqrt(squares.sum(axis=dims, keepdims=True) / _divisor(x.shape, dims, ddof))
@@ -180,7 +204,7 @@ class Max(Op):
     """
 
     def forward(self, x: Any, *, dims: tuple[int, ...], keepdims: bool = False) -> Any:
-        out = x.max(axis=dims, keepdims=True)
+        out = _kept_extremum(self.xp, x, dims, numpy.maximum)
         self.save_for_backward(x, out)
         return out if keepdims else out.reshape(_reduced_shape(x.shape, dims, False))
 
@@ -192,7 +216,7 @@ class Min(Op):
     """Minimum over `dims`; ties share the gradient evenly (see `Max`)."""
 
     def forward(self, x: Any, *, dims: tuple[int, ...], keepdims: bool = False) -> Any:
-        out = x.min(axis=dims, keepdims=True)
+        out = _kept_extremum(self.xp, x, dims, numpy.minimum)
         self.save_for_backward(x, out)
         return out if keepdims else out.reshape(_reduced_shape(x.shape, dims, False))
 
@@ -223,7 +247,7 @@ class LogSumExp(Op):
             out = xp.full(kept_shape, -float("inf"), dtype=x.dtype)
             self.save_for_backward(x, xp.ones(kept_shape, dtype=x.dtype))
         else:
-            shift = x.max(axis=dims, keepdims=True)
+            shift = _kept_extremum(xp, x, dims, numpy.maximum)
             # An infinite maximum would make x - shift NaN; shifting by 0 there is exact.
             shift = xp.where(xp.isfinite(shift), shift, 0)
             exps = xp.exp(x - shift)

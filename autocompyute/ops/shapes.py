@@ -43,6 +43,8 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op_name: str) -> 
     """
     if dim is None:
         return tuple(range(ndim))
+    if type(dim) is int and -ndim <= dim < ndim:  # the common case, without the general walk
+        return (dim + ndim if dim < 0 else dim,)
     if isinstance(dim, int):
         dims: tuple[int, ...] = (dim,)
     elif isinstance(dim, list | tuple):

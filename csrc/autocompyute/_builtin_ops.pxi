@@ -30,12 +30,14 @@ cdef enum:
     B_COS
     B_POW
     B_INDEX  # tensor[key] for the keys the engine handles itself (slices, index tensors)
+    B_SUM
+    B_MEAN
 
 # Names under which the ops modules register their classes (register_builtin_ops).
 cdef dict _BUILTIN_NAMES = {
     "add": B_ADD, "sub": B_SUB, "mul": B_MUL, "div": B_DIV, "neg": B_NEG, "exp": B_EXP,
     "log": B_LOG, "sqrt": B_SQRT, "abs": B_ABS, "tanh": B_TANH, "sigmoid": B_SIGMOID,
-    "relu": B_RELU, "sin": B_SIN, "cos": B_COS, "pow": B_POW,
+    "relu": B_RELU, "sin": B_SIN, "cos": B_COS, "pow": B_POW, "sum": B_SUM, "mean": B_MEAN,
 }
 cdef dict _builtin_codes = {}  # op class -> op code, filled by register_builtin_ops
 cdef bint _builtin_enabled = os.environ.get("AUTOCOMPYUTE_REFERENCE_OPS", "0") in ("", "0")
@@ -53,7 +55,7 @@ cdef type _Cos = None
 def register_builtin_ops(dict classes):
     """Registers the Python op classes that the engine runs in C, as {name: class}.
 
-    Names: add sub mul div neg exp log sqrt abs tanh sigmoid relu sin cos pow.
+    Names: add sub mul div neg exp log sqrt abs tanh sigmoid relu sin cos pow sum mean.
     """
     global _Exp, _Log, _Sqrt, _Abs, _Tanh, _Sigmoid, _ReLU, _Sin, _Cos
     for name, cls in classes.items():
@@ -379,6 +381,70 @@ cdef object _builtin_pow(TensorCore tensor, object exponent):
     return _finish(op, result)
 
 
+cdef object _numpy_add_reduce = numpy.add.reduce
+
+
+cdef object _builtin_reduce(int code, type op_type, object x, dict kwargs):
+    """Forward of Sum/Mean (kwargs dims, keepdims) on a NumPy tensor, or None for the Python
+    path (other arrays, other arguments, and the cases where Mean.forward calls x.mean).
+
+    `add.reduce` is what ndarray.sum calls, without NumPy's Python-level wrapper frame.
+    """
+    cdef Py_ssize_t count = 1
+    cdef Py_ssize_t ndim
+    if not isinstance(x, TensorCore) or type((<TensorCore>x)._data) is not _numpy_ndarray:
+        return None
+    data = (<TensorCore>x)._data
+    dims = kwargs.get("dims")
+    keepdims = kwargs.get("keepdims", False)
+    if (type(dims) is not tuple or type(keepdims) is not bool
+            or len(kwargs) != 1 + ("keepdims" in kwargs)):
+        return None
+    shape = data.shape
+    ndim = len(shape)
+    for d in <tuple>dims:
+        if type(d) is not int or not 0 <= <Py_ssize_t>d < ndim:
+            return None
+        count *= <Py_ssize_t>shape[d]
+    dtype = _dtype_of(<TensorCore>x)
+    if code == B_MEAN and (dtype.kind != "f" or dtype.itemsize < 4 or count == 0):
+        return None
+    cdef OpNode op = _new_op(op_type, (x,), kwargs)
+    try:
+        result = _numpy_add_reduce(data, dims, None, None, keepdims)
+        if code == B_MEAN:
+            # as Mean.forward: sum * (1 / count), the factor in the tensor's dtype
+            result = _numpy_kernels.multiply(result, _scalar_array(1.0 / count, dtype))
+    except (ValueError, TypeError, IndexError) as error:
+        _raise_forward_error(op_type, (data,), error)
+    if op.recording:
+        op.builtin = code
+        op.saved = (shape,)
+        op.saved_epoch = _inplace_epoch
+    return _finish(op, result)
+
+
+cdef object _spread_reduced(OpNode node, object grad, bint mean):
+    """Sum/Mean backward: the gradient of the reduced dims spread over them (a fresh array)."""
+    shape = <tuple>node.saved[0]
+    kwargs = node.kwargs
+    dims = <tuple>kwargs["dims"]
+    cdef Py_ssize_t count = 1
+    if not kwargs.get("keepdims", False) and dims:
+        kept = list(shape)
+        for d in dims:
+            kept[d] = 1
+        grad = grad.reshape(tuple(kept))
+    if mean:
+        for d in dims:
+            count *= <Py_ssize_t>shape[d]
+        grad = _numpy_kernels.multiply(
+            grad, _scalar_array(1.0 / (count if count > 1 else 1), grad.dtype))
+    out = numpy.empty(shape, grad.dtype)
+    out[...] = grad
+    return out
+
+
 cdef object _python_apply2(type op_type, object x1, object x2):
     """The Python-class path of _apply2 (the reference)."""
     cdef OpNode op = _new_op(op_type, (x1, x2), _NO_KWARGS)
@@ -484,6 +550,8 @@ cdef tuple _builtin_gradients(OpNode node, object grad):
     if code == B_INDEX:
         kwargs = node.kwargs  # Index.backward: the engine adds grad into the input at key
         return (IndexedGradient(kwargs["key"], grad, kwargs["accumulate"]),)
+    if code == B_SUM or code == B_MEAN:
+        return (_spread_reduced(node, grad, code == B_MEAN),)
     if code == B_NEG:
         return (kernels.negative(grad),)
     if code == B_EXP:

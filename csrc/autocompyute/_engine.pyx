@@ -593,6 +593,7 @@ def apply(type op_type, *inputs, **kwargs):
     """
     cdef Py_ssize_t n = len(inputs)
     cdef Py_ssize_t i
+    cdef int code
     if not issubclass(op_type, OpNode):
         _check_op_type("apply", op_type)
     if not kwargs:
@@ -600,6 +601,12 @@ def apply(type op_type, *inputs, **kwargs):
             return _apply1(op_type, inputs[0])
         if n == 2:
             return _apply2(op_type, inputs[0], inputs[1])
+    elif n == 1:
+        code = _builtin_code(op_type)
+        if code == B_SUM or code == B_MEAN:
+            result = _builtin_reduce(code, op_type, inputs[0], kwargs)
+            if result is not None:
+                return result
     cdef OpNode op = _new_op(op_type, inputs, kwargs if kwargs else _NO_KWARGS)
     cdef tuple arrays = PyTuple_New(n)
     for i in range(n):
