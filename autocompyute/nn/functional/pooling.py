@@ -156,8 +156,8 @@ class MaxPool2DOp(Op):
         grad_x = xp.zeros(tuple(x_shape[axis] for axis in x_order), dtype=grad.dtype)
         grad_x = grad_x.transpose(sorted(range(len(x_order)), key=x_order.__getitem__))
         for position, tap in enumerate(_pool_taps(grad_x, self.kwargs["window"])):
-            # where, not a product: NaN in grad must not reach the non-maximal taps.
-            xp.copyto(tap, xp.where(argmax == position, grad, 0))
+            # A masked copy, not a product: NaN in grad must not reach the non-maximal taps.
+            xp.copyto(tap, grad, where=argmax == position)
         return grad_x
 
 
