@@ -58,7 +58,7 @@ class Block(nn.Module):
         self.attention = nn.MultiHeadSelfAttention(width, sizes.heads, mask, sizes.dropout)
         self.norm2 = nn.LayerNorm(width)
         self.up = nn.Linear(width, 4 * width)
-        self.activation = nn.GELU()
+        self.activation = nn.GELU(approximate="tanh")
         self.down = nn.Linear(4 * width, width)
         self.dropout = nn.Dropout(sizes.dropout)
 
