@@ -339,6 +339,30 @@ class Tensor(_engine.TensorCore):
     def __ge__(self, other: Any) -> Tensor:
         return comparison.ge(self, other)
 
+    def eq(self, other: Any) -> Tensor:
+        """Elementwise `self == other` (PyTorch's method name)."""
+        return comparison.eq(self, other)
+
+    def ne(self, other: Any) -> Tensor:
+        """Elementwise `self != other`."""
+        return comparison.ne(self, other)
+
+    def lt(self, other: Any) -> Tensor:
+        """Elementwise `self < other`."""
+        return comparison.lt(self, other)
+
+    def le(self, other: Any) -> Tensor:
+        """Elementwise `self <= other`."""
+        return comparison.le(self, other)
+
+    def gt(self, other: Any) -> Tensor:
+        """Elementwise `self > other`."""
+        return comparison.gt(self, other)
+
+    def ge(self, other: Any) -> Tensor:
+        """Elementwise `self >= other`."""
+        return comparison.ge(self, other)
+
     # Bitwise/logical operators on bool and integer tensors (masks), as in PyTorch.
 
     def __invert__(self) -> Tensor:

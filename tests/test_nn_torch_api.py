@@ -528,3 +528,19 @@ def test_init_special_cases_and_errors():
         nn.init.zeros_(np.zeros(3))
     with pytest.raises(ValueError, match="a < b"):
         nn.init.trunc_normal_(ac.zeros(3), a=1, b=0)
+
+
+def test_comparison_methods_match_the_operators():
+    x, y = ac.tensor([1, 2, 3]), ac.tensor([3, 2, 1])
+    for method, operator in [
+        ("eq", "__eq__"),
+        ("ne", "__ne__"),
+        ("lt", "__lt__"),
+        ("le", "__le__"),
+        ("gt", "__gt__"),
+        ("ge", "__ge__"),
+    ]:
+        np.testing.assert_array_equal(getattr(x, method)(y).data, getattr(x, operator)(y).data)
+        np.testing.assert_array_equal(
+            getattr(x, method)(2).data, getattr(torch.tensor(x.data), method)(2).numpy()
+        )
