@@ -426,3 +426,21 @@ def test_causal_attention_matches_torch(path, dtype, n_keys):
         [q, k, v],
         dtype,
     )
+
+
+def test_self_attention_gradients_share_one_array(path):
+    q, k, v = (rand(2, 3, 5, 4, dtype="float64", seed=seed) for seed in (1, 2, 3))
+    check(
+        lambda *t: F.scaled_dot_product_attention(*t, is_causal=True),
+        lambda *t: TF.scaled_dot_product_attention(*t, is_causal=True),
+        [q, k, v],
+        "float64",
+    )
+    seen = []
+    for tensor in (q, k, v):
+        tensor.grad = None
+        tensor.register_hook(lambda grad: seen.append(grad))
+    F.scaled_dot_product_attention(q, k, v, is_causal=True).sum().backward()
+    arrays = [grad.data if isinstance(grad, ac.Tensor) else grad for grad in seen]
+    assert len(arrays) == 3 and arrays[0].base is not None
+    assert all(array.base is arrays[0].base for array in arrays)  # views of one (3, ...) array

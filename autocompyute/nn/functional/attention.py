@@ -68,9 +68,13 @@ class ScaledDotProductAttention(Op):
         keep, keep_scale = self.kwargs["keep"], self.kwargs["keep_scale"]
         needs_grad = self.needs_grad
         grad_q = grad_k = grad_v = None
+        # With q, k and v of one shape (self-attention), their gradients are written into one
+        # (3, *shape) array instead of three separate ones.
+        together = all(needs_grad) and q.shape == k.shape == v.shape and grad.shape == q.shape
+        grads = xp.empty((3, *q.shape), dtype=grad.dtype) if together else (None, None, None)
         if needs_grad[2]:
             dropped = weights if keep is None else weights * keep * keep_scale
-            grad_v = xp.swapaxes(dropped, -1, -2) @ grad
+            grad_v = xp.matmul(xp.swapaxes(dropped, -1, -2), grad, out=grads[2])
             del dropped
         if needs_grad[0] or needs_grad[1]:
             grad_weights = grad @ xp.swapaxes(v, -1, -2)
@@ -81,9 +85,9 @@ class ScaledDotProductAttention(Op):
             grad_scores = softmax_kernels.softmax_backward(grad_weights, weights, -1, True)
             grad_scores *= self.kwargs["scale"]
             if needs_grad[0]:
-                grad_q = grad_scores @ k
+                grad_q = xp.matmul(grad_scores, k, out=grads[0])
             if needs_grad[1]:
-                grad_k = xp.swapaxes(grad_scores, -1, -2) @ q
+                grad_k = xp.matmul(xp.swapaxes(grad_scores, -1, -2), q, out=grads[1])
         return grad_q, grad_k, grad_v
 
 
