@@ -44,6 +44,11 @@ from autocompyute.nn.layers.recurrent import (
     RNNCellBase,
 )
 from autocompyute.nn.layers.reshaping import Flatten, Identity, Reshape
+from autocompyute.nn.layers.transformer import (
+    MultiheadAttention,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from autocompyute.nn.module import Buffer, Module, Parameter
 
 __all__ = [
@@ -81,6 +86,7 @@ __all__ = [
     "ModuleList",
     "Modulelist",
     "MultiHeadSelfAttention",
+    "MultiheadAttention",
     "NLLLoss",
     "Parameter",
     "ParameterDict",
@@ -94,6 +100,8 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "functional",
     "init",
     "lr_schedulers",
