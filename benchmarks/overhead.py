@@ -173,7 +173,7 @@ def reduction_autocompyute(x_array: np.ndarray, n_ops: int, backward: bool) -> N
         elif kind == 1:
             y = y / y.std()
         elif kind == 2:
-            y = y - y.max(1, keepdims=True)
+            y = y - y.amax(1, keepdim=True)
         else:
             y = y + y.logsumexp(1, keepdims=True)
     loss = y.sum()

@@ -47,6 +47,10 @@ class Op(_engine.OpNode):
     it after backward. Gradients may be returned in broadcast form: the engine sums them down to
     each input's shape and checks their dtype.
 
+    User-defined subclasses always run through these Python methods. (The library's own
+    elementwise, reduction and indexing ops are also run by the engine in C; their classes are
+    the reference, forced with `autocompyute.testing.reference_ops()`.)
+
     The engine creates ops without calling `__init__`; configuration arrives as keyword
     arguments of `forward` (and is kept in `self.kwargs`).
 
