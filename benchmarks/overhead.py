@@ -6,7 +6,7 @@ ratio to the NumPy floor (the same forward math and a hand-written backward, no 
 
 Chains:
     elementwise  cycles y * 1.0001, y + x, tanh(y), exp(y)        (the foundation's benchmark)
-    reduction    cycles y - y.mean(0), y / y.std(), y - y.max(1, keepdims), y + y.logsumexp(1)
+    reduction    cycles y - y.mean(0), y / y.std(), y - y.amax(1, keepdim), y + y.logsumexp(1)
     indexing     cycles y[perm] (repeated indices), y[:, ::-1] * 1.0001,
                  concat([y[1:], y[:1]]) - y.mean()
 An "op" is one step of the cycle (one line above), whatever it costs in library calls.
