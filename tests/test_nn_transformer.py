@@ -115,3 +115,63 @@ def test_transformer_encoder_matches_torch(batch_first, activation, norm_first, 
     assert len(ours.layers) == 2 and ours.layers[0].linear1 is not ours.layers[1].linear1
     with pytest.raises(ValueError, match="activation should be"):
         nn.TransformerEncoderLayer(8, 2, activation="swish")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_transformer_matches_torch(batch_first, norm_first, dtype):
+    kwargs = {
+        "d_model": 8,
+        "nhead": 2,
+        "num_encoder_layers": 2,
+        "num_decoder_layers": 2,
+        "dim_feedforward": 16,
+        "dropout": 0.0,
+        "batch_first": batch_first,
+        "norm_first": norm_first,
+    }
+    ours = nn.Transformer(**kwargs).to(dtype)
+    theirs = torch.nn.Transformer(**kwargs).to(getattr(torch, dtype))
+    _copy_weights(ours, theirs)
+    src, src_t = _inputs((2, 6, 8) if batch_first else (6, 2, 8), dtype, 0)
+    tgt, tgt_t = _inputs((2, 4, 8) if batch_first else (4, 2, 8), dtype, 1)
+    mask = nn.Transformer.generate_square_subsequent_mask(4, dtype=dtype)
+    mask_t = torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=getattr(torch, dtype))
+    np.testing.assert_array_equal(mask.data, mask_t.numpy())
+    padding = np.zeros((2, 6), bool)
+    padding[0, 4:] = True
+    out = ours(
+        src,
+        tgt,
+        tgt_mask=mask,
+        src_key_padding_mask=ac.tensor(padding),
+        memory_key_padding_mask=ac.tensor(padding),
+    )
+    out_t = theirs(
+        src_t,
+        tgt_t,
+        tgt_mask=mask_t,
+        src_key_padding_mask=torch.tensor(padding),
+        memory_key_padding_mask=torch.tensor(padding),
+    )
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), **_tol(dtype))
+    out.sum().backward()
+    out_t.sum().backward()
+    np.testing.assert_allclose(src.grad, src_t.grad.numpy(), **_tol(dtype))
+    np.testing.assert_allclose(tgt.grad, tgt_t.grad.numpy(), **_tol(dtype))
+    grads = dict(theirs.named_parameters())
+    for name, parameter in ours.named_parameters():
+        np.testing.assert_allclose(parameter.grad, grads[name].grad.numpy(), **_tol(dtype))
+
+
+def test_transformer_init_is_xavier_uniform():
+    model = nn.Transformer(
+        d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=32
+    )
+    weight = model.encoder.layers[0].linear1.weight
+    bound = (6 / (16 + 32)) ** 0.5
+    assert float(abs(weight.data).max()) <= bound
+    assert float(abs(weight.data).max()) > 0.8 * bound
+    with pytest.raises(ValueError, match="activation should be"):
+        nn.TransformerDecoderLayer(8, 2, activation="tanh")

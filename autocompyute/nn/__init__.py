@@ -46,6 +46,9 @@ from autocompyute.nn.layers.recurrent import (
 from autocompyute.nn.layers.reshaping import Flatten, Identity, Reshape
 from autocompyute.nn.layers.transformer import (
     MultiheadAttention,
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
     TransformerEncoder,
     TransformerEncoderLayer,
 )
@@ -100,6 +103,9 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "functional",
