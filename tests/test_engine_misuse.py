@@ -158,6 +158,10 @@ PROBES: dict[str, tuple[str, str | None]] = {
         "y = ac.ones(3, req_grad=True).exp().sum()\ny.backward()\ny.backward()",
         "RuntimeError",
     ),
+    "Tensor.float replaced by a non-tensor": (
+        "ac.Tensor.float = lambda self: 1.0\nac.tensor([1, 2]).exp()",
+        "TypeError",
+    ),
     "save_for_backward of the op itself": (
         "class Selfish(Double):\n"
         "    def forward(self, x):\n"

@@ -19,7 +19,10 @@ purpose the op says why next to its reference (max/min reductions compare with a
 there).
 
 The normal suite runs a few hundred cases; `pytest tests/test_fuzz.py --fuzz-cases N` (or the
-environment variable AUTOCOMPYUTE_FUZZ_CASES=N) runs N. tests/README.md records the long runs.
+environment variable AUTOCOMPYUTE_FUZZ_CASES=N) runs N. The cases are the same on every run
+unless AUTOCOMPYUTE_FUZZ_SEED=S picks another sequence (long runs can be split into chunks of
+different seeds); AUTOCOMPYUTE_FUZZ_PROGRESS=FILE appends a line there every 500 cases.
+tests/README.md records the long runs.
 """
 
 from __future__ import annotations
@@ -523,12 +526,16 @@ def check_gradients(case: Case) -> None:
 def test_random_expressions_match_pytorch(request):
     cases = fuzz_cases(request.config)
 
+    chosen_seed = os.environ.get("AUTOCOMPYUTE_FUZZ_SEED")
+    progress_file = os.environ.get("AUTOCOMPYUTE_FUZZ_PROGRESS")
+    done = [0]
+
     @settings(
         max_examples=cases,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
-        derandomize=True,  # the same cases on every run; a long run covers more of them
+        derandomize=chosen_seed is None,  # by default the same cases on every run
     )
     @given(data=st.data(), seed=st.integers(0, 2**32 - 1))
     def run(data: Any, seed: int) -> None:
@@ -536,5 +543,11 @@ def test_random_expressions_match_pytorch(request):
         with np.errstate(all="ignore"):
             build(case)
             check_gradients(case)
+        done[0] += 1
+        if progress_file and done[0] % 500 == 0:
+            with open(progress_file, "a") as file:
+                file.write(f"{done[0]} cases passed (seed {chosen_seed})\n")
 
+    if chosen_seed is not None:
+        run = hypothesis.seed(int(chosen_seed))(run)
     run()

@@ -468,7 +468,7 @@ cdef object _python_apply1(type op_type, object x):
 cdef object _unary_method(type op_type, TensorCore tensor, bint floats):
     """Tensor.exp() and friends: integer tensors become float32 first where `floats`."""
     if floats and not _is_float(tensor):
-        tensor = <TensorCore>tensor.float()
+        tensor = <TensorCore?>tensor.float()  # checked: float() is Python code
     return _apply1(op_type, tensor)
 
 

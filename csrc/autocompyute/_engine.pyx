@@ -540,7 +540,7 @@ cdef OpNode _new_op(type op_type, tuple inputs, object kwargs):
     op.parents = inputs
     op.recording = True
     if _inputs_hold_objects(inputs) or (kwargs is not _NO_KWARGS and _kwargs_hold_objects(kwargs)):
-        op.holds_objects = True
+        _mark_holds_objects(op)  # tracked now; _finish keeps its output tracked
     elif _only_tensors_and_atoms(inputs):
         # Such containers are on no cycle the collector could break (tensors of plain graphs
         # are untracked); left tracked, long graphs promote thousands of them into the oldest

@@ -22,6 +22,10 @@ cdef extern from "Python.h":
 cdef enum:
     _ATOMIC_DEPTH = 4
 
+# Set once any node holds user objects: until then no input can pass the mark on, and recording
+# an op skips the look at its inputs.
+cdef bint _objects_held = False
+
 
 cdef inline object _new_instance(type cls, bint untrack):
     """Allocates an instance of `cls` without calling `__init__` (fields start as None/0).
@@ -71,6 +75,8 @@ cdef bint _kwargs_hold_objects(object kwargs):
 
 cdef inline bint _inputs_hold_objects(tuple inputs):
     cdef OpNode child
+    if not _objects_held:
+        return False
     for item in inputs:
         if isinstance(item, TensorCore):
             child = (<TensorCore>item).ctx
@@ -80,5 +86,7 @@ cdef inline bint _inputs_hold_objects(tuple inputs):
 
 
 cdef _mark_holds_objects(OpNode op):
+    global _objects_held
     op.holds_objects = True
+    _objects_held = True
     _track(op)
