@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import seed as fixed_seed
 from hypothesis import strategies as st
 
 import autocompyute as ac
@@ -549,5 +550,5 @@ def test_random_expressions_match_pytorch(request):
                 file.write(f"{done[0]} cases passed (seed {chosen_seed})\n")
 
     if chosen_seed is not None:
-        run = hypothesis.seed(int(chosen_seed))(run)
+        run = fixed_seed(int(chosen_seed))(run)
     run()
