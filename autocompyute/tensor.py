@@ -502,6 +502,14 @@ class Tensor(_engine.TensorCore):
         """The slices along `dim` at the positions in the 1-D `index`."""
         return sorting.index_select(self, dim, index)
 
+    def uniform_(self, a: float = 0.0, b: float = 1.0, **kwargs: Any) -> Tensor:
+        """Fills with uniform values from [a, b), in place (`generator=` optional)."""
+        return sampling.uniform_(self, a, b, **kwargs)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, **kwargs: Any) -> Tensor:
+        """Fills with normal values of `mean` and `std`, in place (`generator=` optional)."""
+        return sampling.normal_(self, mean, std, **kwargs)
+
     def multinomial(self, num_samples: int, replacement: bool = False, **kwargs: Any) -> Tensor:
         """Category indices drawn with probabilities proportional to this tensor's rows."""
         return sampling.multinomial(self, num_samples, replacement, **kwargs)

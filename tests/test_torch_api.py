@@ -409,3 +409,25 @@ def test_grad_modes_as_context_managers_and_decorators():
     finally:
         ac.set_grad_enabled(True)
     assert bare.__name__ == "bare"
+
+
+def test_random_fills_in_place():
+    w = ac.ones(2000, requires_grad=True)
+    with pytest.raises(RuntimeError, match="uniform_: a leaf tensor that requires grad"):
+        w.uniform_()
+    with ac.no_grad():
+        w.uniform_(-2.0, 3.0)
+    assert w.requires_grad and w.is_leaf and w._version == 1
+    assert ((w >= -2) & (w < 3)).all() and abs(w.mean().item() - 0.5) < 0.1
+    with ac.no_grad():
+        w.normal_(1.0, 0.5)
+    assert abs(w.mean().item() - 1.0) < 0.05 and abs(w.std().item() - 0.5) < 0.05
+    first = ac.empty(4, dtype=ac.float64).normal_(generator=ac.Generator().manual_seed(5))
+    again = ac.empty(4, dtype=ac.float64).normal_(generator=ac.Generator().manual_seed(5))
+    assert first.tolist() == again.tolist() and first.dtype == ac.float64
+    with pytest.raises(TypeError, match="normal_: needs a float tensor, got dtype int64"):
+        ac.zeros(2, dtype=ac.long).normal_()
+    with pytest.raises(ValueError, match="uniform_: a must not exceed b"):
+        ac.zeros(2).uniform_(1.0, 0.0)
+    with pytest.raises(ValueError, match="normal_: std must be non-negative"):
+        ac.zeros(2).normal_(0.0, -1.0)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from autocompyute import _engine
-from autocompyute.autograd.op import op_name
+from autocompyute.autograd.op import op_name, wrap
 from autocompyute.backend import array_module, device_of
 from autocompyute.ops.assignment import (
     MaskedFill,
@@ -48,6 +48,7 @@ __all__ = [
     "masked_fill_",
     "mul_",
     "neg_",
+    "overwrite",
     "pow_",
     "requires_grad_",
     "setitem",
@@ -229,6 +230,12 @@ def _set(x: Tensor, name: str, key: tuple[Any, ...], value: Any) -> Tensor:
         direct=lambda array: assign(array, key, raw),
         keeps_input=False,
     )
+
+
+def overwrite(x: Tensor, values: Any, name: str) -> Tensor:
+    """Writes the array `values` (x's shape, dtype and device) into x in place; errors name
+    `name` (random fills such as uniform_ use it)."""
+    return _set(x, name, _EVERYTHING, wrap(values))
 
 
 def zero_(x: Tensor) -> Tensor:
