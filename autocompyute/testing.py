@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import pathlib
+import types
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -219,3 +221,42 @@ def assert_program_matches_torch(
             numpy.testing.assert_allclose(
                 have, want, rtol=tol, atol=tol, err_msg=f"gradient of input {index} ({dtype})"
             )
+
+
+# The import lines of a PyTorch program and what they become under autocompyute.
+TORCH_IMPORTS = {
+    "import torch\n": "import autocompyute as torch\n",
+    "import torch.nn as nn\n": "import autocompyute.nn as nn\n",
+    "import torch.nn.functional as F\n": "import autocompyute.nn.functional as F\n",
+    "from torch.optim.lr_scheduler import StepLR\n": (
+        "from autocompyute.optim.lr_scheduler import StepLR\n"
+    ),
+    "from torch.utils.data import DataLoader, TensorDataset\n": (
+        "from autocompyute.utils.data import DataLoader, TensorDataset\n"
+    ),
+}
+
+
+def load_torch_program(path: Any, library: str) -> types.ModuleType:
+    """Runs the PyTorch program file `path` as a module, as written ("torch") or with only its
+    import lines switched to autocompyute ("autocompyute"), and returns the module.
+
+    Raises:
+        AssertionError: if the file holds an import line of `TORCH_IMPORTS` more than once, or
+            code outside those lines mentions autocompyute (the program must be plain PyTorch).
+    """
+    source = pathlib.Path(path).read_text()
+    lines = [line + "\n" for line in source.splitlines()]
+    used = [line for line in TORCH_IMPORTS if line in lines]
+    assert all(lines.count(line) == 1 for line in used), f"{path}: an import line repeats"
+    body = "".join(line for line in lines if line not in TORCH_IMPORTS)
+    code = body.replace("autocompyute.", "").split('"""', 2)[-1]  # after the docstring
+    assert "autocompyute" not in code, f"{path}: not plain PyTorch code"
+    if library == "autocompyute":
+        for theirs in used:
+            source = source.replace(theirs, TORCH_IMPORTS[theirs])
+    elif library != "torch":
+        raise ValueError(f"library must be 'torch' or 'autocompyute', got {library!r}")
+    module = types.ModuleType(f"{pathlib.Path(path).stem}_{library}")
+    exec(compile(source, str(path), "exec"), module.__dict__)
+    return module
