@@ -71,6 +71,19 @@ def _hidden_weight_grad(xp: ModuleType, dgates: Any, out: Any, h0: Any, reverse:
     return grad
 
 
+def _weight_grads(
+    op: Op, dgates: Any, flat: Any, w_ih: Any, out: Any, h0: Any, reverse: bool
+) -> tuple[Any, Any, Any, Any, Any]:
+    """(x, w_ih, w_hh, b_ih, b_hh) gradients of a cell whose two biases both add to the gates
+    (RNN, LSTM), so they share one gradient."""
+    grad_x, grad_w_ih, grad_b = _input_grads(op, dgates, flat, w_ih)
+    needs = op.needs_grad
+    grad_w_hh = _hidden_weight_grad(op.xp, dgates, out, h0, reverse) if needs[2] else None
+    if grad_b is None and needs[4]:
+        grad_b = dgates.reshape(-1, dgates.shape[2]).sum(axis=0)
+    return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b if needs[4] else None
+
+
 def _input_grads(op: Op, dxw: Any, flat: Any, w_ih: Any) -> tuple[Any, Any, Any]:
     """Gradients of x, w_ih and b_ih from the gradient dxw (T, B, G) of the input projection."""
     needs = op.needs_grad
@@ -118,19 +131,8 @@ class RNNSequence(Op):
         grad = xp.ascontiguousarray(grad, dtype=out.dtype)
         dpre = xp.empty_like(out)
         grad_h0 = _loops(out).rnn_backward(out, grad, w_hh, relu, reverse, dpre)
-        grad_x, grad_w_ih, grad_b = _input_grads(self, dpre, flat, w_ih)
-        needs = self.needs_grad
-        grad_w_hh = _hidden_weight_grad(xp, dpre, out, h0, reverse) if needs[2] else None
-        if grad_b is None and needs[4]:
-            grad_b = dpre.reshape(-1, dpre.shape[2]).sum(axis=0)
-        return (
-            grad_x,
-            grad_w_ih,
-            grad_w_hh,
-            grad_b,
-            grad_b if needs[4] else None,
-            grad_h0 if needs[5] else None,
-        )
+        grads = _weight_grads(self, dpre, flat, w_ih, out, h0, reverse)
+        return (*grads, grad_h0 if self.needs_grad[5] else None)
 
 
 class LSTMSequence(Op):
@@ -182,20 +184,9 @@ class LSTMSequence(Op):
         grad_h0 = _loops(out).lstm_backward(
             gates, cells, tanh_cells, c0, grad[:steps], dc, w_hh, reverse, dgates
         )
-        grad_x, grad_w_ih, grad_b = _input_grads(self, dgates, flat, w_ih)
+        grads = _weight_grads(self, dgates, flat, w_ih, out, h0, reverse)
         needs = self.needs_grad
-        grad_w_hh = _hidden_weight_grad(xp, dgates, out, h0, reverse) if needs[2] else None
-        if grad_b is None and needs[4]:
-            grad_b = dgates.reshape(-1, dgates.shape[2]).sum(axis=0)
-        return (
-            grad_x,
-            grad_w_ih,
-            grad_w_hh,
-            grad_b,
-            grad_b if needs[4] else None,
-            grad_h0 if needs[5] else None,
-            dc if needs[6] else None,
-        )
+        return (*grads, grad_h0 if needs[5] else None, dc if needs[6] else None)
 
 
 class GRUSequence(Op):
