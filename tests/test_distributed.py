@@ -122,7 +122,7 @@ def test_distributed_sampler_splits_like_pytorch():
     dropped = [list(DistributedSampler(dataset, 3, r, shuffle=False, drop_last=True))
                for r in range(3)]  # fmt: skip
     assert dropped == [[0, 3, 6], [1, 4, 7], [2, 5, 8]]
-    torch = import_torch()
+    import_torch()  # skips without PyTorch
     from torch.utils.data.distributed import DistributedSampler as TorchSampler
 
     for drop_last in (False, True):
@@ -130,7 +130,6 @@ def test_distributed_sampler_splits_like_pytorch():
             theirs = list(TorchSampler(dataset, 3, r, shuffle=False, drop_last=drop_last))
             ours = list(DistributedSampler(dataset, 3, r, shuffle=False, drop_last=drop_last))
             assert ours == theirs
-    del torch
 
 
 def test_distributed_sampler_shuffles_per_epoch_and_agrees_across_ranks():
