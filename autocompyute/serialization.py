@@ -216,7 +216,8 @@ def load(
             head = file.read(16)
         if looks_like_safetensors(head) and not head.startswith(b"PK"):
             return read_safetensors(path, target, mmap)
-        with numpy.load(path, allow_pickle=False) as archive:
+        # Our own file object: numpy.load leaves its file open when the archive is malformed.
+        with open(path, "rb") as file, numpy.load(file, allow_pickle=False) as archive:
             if _METADATA_ENTRY not in archive.files:
                 raise ValueError("it has no autocompyute metadata entry")
             metadata = json.loads(str(archive[_METADATA_ENTRY][()]))

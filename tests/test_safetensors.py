@@ -483,6 +483,7 @@ def test_process_killed_mid_write_leaves_a_complete_checkpoint(tmp_path):
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             process.wait()
+        process.stdout.close()
         state = load(path)
         assert state["w"].shape == (2_000_000,)
         np.testing.assert_array_equal(state["w"], state["step"])

@@ -52,6 +52,7 @@ def test_save_removes_the_temporary_of_a_killed_save_but_not_of_a_live_one(tmp_p
     killed = start_hanging_save(path)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
+    killed.stdout.close()
     stale = temporaries(tmp_path)
     assert len(stale) == 1 and f"-{killed.pid}." in stale[0]
 
@@ -65,6 +66,7 @@ def test_save_removes_the_temporary_of_a_killed_save_but_not_of_a_live_one(tmp_p
     finally:
         live.kill()
         live.wait()
+        live.stdout.close()
     np.testing.assert_array_equal(load(path)["w"], np.zeros(2))
 
 
